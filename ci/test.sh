@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ci/test.sh — install what is missing, build, and run every test: Linux
+# natively, then Windows (mingw-w64 cross build) under Wine.
+#
+# Works on a fresh Debian 12 machine as root with nothing done first.
+# Exits non-zero if anything fails. Build trees live in build/ (git-ignored);
+# the mingw build of CMocka is cached in build/cmocka-mingw/ and reused.
+#
+#   ci/test.sh            both platforms
+#   ci/test.sh linux      Linux only
+#   ci/test.sh windows    Windows (Wine) only
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+what=${1:-all}
+case "$what" in
+  all|linux|windows) ;;
+  *) echo "usage: ci/test.sh [all|linux|windows]" >&2; exit 2 ;;
+esac
+
+# shellcheck source=ci/lib.sh
+. ci/lib.sh
+
+need_packages cmake make gcc pkg-config libcmocka-dev libbsd-dev
+if [ "$what" != linux ]; then
+  need_packages gcc-mingw-w64-x86-64 wine wine64 dpkg-dev
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+if [ "$what" != windows ]; then
+  step "Linux: configure, build, test"
+  cmake --preset linux
+  cmake --build --preset linux -j "$jobs"
+  ctest --preset linux -j "$jobs" || status=1
+fi
+
+if [ "$what" != linux ]; then
+  step "Windows: CMocka for mingw-w64"
+  build_cmocka_mingw "$root/build/cmocka-mingw"
+
+  step "Windows: configure, build, test under Wine"
+  start_wine "$root/build/wineprefix"
+  trap stop_wine EXIT
+  cmake --preset windows
+  cmake --build --preset windows -j "$jobs"
+  ctest --preset windows -j "$jobs" || status=1
+fi
+
+if [ "$status" -ne 0 ]; then
+  echo "ci/test.sh: FAILED" >&2
+fi
+exit "$status"

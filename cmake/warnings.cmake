@@ -1,0 +1,18 @@
+# workq_warnings(target): the project's warning set, fatal when WORKQ_WERROR.
+function(workq_warnings target)
+  if(MSVC)
+    # /W4 is MSVC's -Wall -Wextra. C4200 (flexible array member) is C99 and
+    # intended; C4996 would push non-portable *_s functions on POSIX code.
+    target_compile_options(${target} PRIVATE /W4 /wd4200 /wd4996)
+    if(WORKQ_WERROR)
+      target_compile_options(${target} PRIVATE /WX)
+    endif()
+  else()
+    target_compile_options(${target} PRIVATE
+      -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+      -Wformat=2 -Wundef)
+    if(WORKQ_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()

@@ -1,0 +1,193 @@
+/* workq/transport.h — whole-message IPC between processes (or in-process).
+ *
+ * A transport moves whole messages: what one side sends with one
+ * wq_conn_send() the other side receives with one wq_conn_recv(), byte for
+ * byte, in order, empty messages included. Three backends exist:
+ *
+ *   native  the operating system's: Windows named pipes in message mode
+ *           (\\.\pipe\<name>), or Unix-domain stream sockets with a 4-byte
+ *           big-endian length prefix on POSIX;
+ *   mem     an in-process pair of message queues, on every platform, for
+ *           tests and for embedding server and client in one program.
+ *
+ * Every function that takes a `const wq_transport *` accepts NULL for the
+ * native backend.
+ *
+ * Timeouts are in milliseconds: WQ_WAIT_FOREVER (-1) waits without limit,
+ * 0 tries once without waiting, a positive value bounds the wait. A timed-out
+ * call returns WQ_ETIMEDOUT and leaves the object usable.
+ *
+ * Threads: a listener may be accepted on by one thread while another calls
+ * wq_listener_shutdown(). A connection may have one thread in send and one in
+ * recv at the same time, and any thread may call wq_conn_shutdown() to wake
+ * both. The _close functions must be called once, when no other call on the
+ * object is in progress.
+ */
+#ifndef WORKQ_TRANSPORT_H
+#define WORKQ_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Wait without limit. */
+#define WQ_WAIT_FOREVER (-1)
+
+/* The default endpoint name when neither the caller nor WORKQ_ENDPOINT gives one. */
+#define WQ_DEFAULT_ENDPOINT "WorkQueueService"
+
+/* Longest endpoint (resolved path or pipe name) any backend accepts, in bytes
+ * including the terminating NUL. */
+#define WQ_ENDPOINT_MAX 512
+
+typedef struct wq_transport wq_transport; /* a backend's const ops table */
+typedef struct wq_listener wq_listener;   /* a listening endpoint */
+typedef struct wq_conn wq_conn;           /* one connection, either side */
+
+/* Who is at the other end of a connection, as the operating system says. */
+typedef struct wq_peer {
+    uint64_t pid;  /* process id; 0 if the OS does not tell */
+    int has_ugid;  /* nonzero when uid and gid are valid (POSIX) */
+    uint32_t uid;  /* effective user id of the peer at connect time */
+    uint32_t gid;  /* effective group id of the peer at connect time */
+    char sid[192]; /* Windows: the peer's user SID ("S-1-5-…"); "" elsewhere */
+} wq_peer;
+
+/* Options for wq_listener_open(). Zero-initialise, then set what you need;
+ * NULL means all defaults. Fields a backend does not use are ignored. */
+typedef struct wq_listen_opts {
+    /* npipe: the pipe's security descriptor in SDDL. NULL: the default
+     * protected DACL (SYSTEM, Administrators and the creator's user full
+     * control; Authenticated Users read/write without the right to create
+     * pipe instances). */
+    const char *sddl;
+    /* uds: permission bits of the socket file (for example 0660); 0 means
+     * 0600. The private directory around it stays 0700 unless a group is
+     * meant to connect, which a later option handles. */
+    unsigned socket_mode;
+} wq_listen_opts;
+
+/* The native backend: named pipes on Windows, Unix-domain sockets on POSIX.
+ * Never NULL. Thread-safe. */
+WQ_API const wq_transport *wq_transport_native(void);
+
+/* The in-process backend. Its endpoints are names in a table private to the
+ * process; a listener exists until closed. Never NULL. Thread-safe. */
+WQ_API const wq_transport *wq_transport_mem(void);
+
+/* The backend's short name: "npipe", "uds" or "mem". t NULL means native. */
+WQ_API const char *wq_transport_name(const wq_transport *t);
+
+/* Resolve an endpoint name to what the backend will open.
+ *
+ * name NULL or "" means $WORKQ_ENDPOINT if set and not empty, else
+ * WQ_DEFAULT_ENDPOINT. A plain name (no '/' or '\\') maps to
+ * \\.\pipe\<name> on npipe and to <runtime dir>/<name>.sock on uds, where the
+ * runtime dir is $XDG_RUNTIME_DIR/workq if that is set, else
+ * /tmp/workq-<uid>. A name containing a path separator is used as given.
+ * mem uses the name as given.
+ *
+ * Writes the NUL-terminated result to buf. Errors: WQ_EINVAL (buf NULL,
+ * size 0, or a name with control characters), WQ_ENAMETOOLONG (result does not
+ * fit in size, or is longer than the OS allows: 107 bytes for a socket path,
+ * 256 characters for a pipe name). Non-blocking; thread-safe.
+ */
+WQ_API wq_err wq_endpoint_resolve(const wq_transport *t, const char *name, char *buf, size_t size);
+
+/* Start listening on an endpoint (resolved as by wq_endpoint_resolve).
+ *
+ * npipe creates the first pipe instance with FILE_FLAG_FIRST_PIPE_INSTANCE;
+ * uds creates the private runtime directory (0700) if needed and checks it,
+ * takes <path>.lock, and replaces a stale socket left by a dead server.
+ *
+ * Errors: WQ_EADDRINUSE (another listener serves the endpoint), WQ_EUNSAFE
+ * (uds: directory not ours, group/world-writable or a symlink; a non-socket
+ * file at the path, which is left untouched), WQ_EACCES, WQ_ENAMETOOLONG,
+ * WQ_EINVAL (bad opts, malformed SDDL), WQ_ENOMEM, WQ_EIO. On success *out
+ * is the listener, owned by the caller and freed with wq_listener_close().
+ * Does not block beyond the OS calls. Thread-safe.
+ */
+WQ_API wq_err wq_listener_open(const wq_transport *t, const char *endpoint,
+                               const wq_listen_opts *opts, wq_listener **out);
+
+/* Wait up to timeout_ms for the next client and return its connection.
+ *
+ * Clients that connect and leave before they are accepted are absorbed;
+ * they never make accept fail. On success *out is owned by the caller
+ * (wq_conn_close). Errors: WQ_ETIMEDOUT, WQ_ECLOSED (the listener was shut
+ * down), WQ_ENOMEM, WQ_EIO. One thread at a time per listener.
+ */
+WQ_API wq_err wq_listener_accept(wq_listener *l, int timeout_ms, wq_conn **out);
+
+/* Stop accepting: a blocked wq_listener_accept() returns WQ_ECLOSED now and
+ * every later one does too. New clients are refused. Connections already
+ * accepted are not touched. Idempotent; safe from any thread and while
+ * another thread is in accept. */
+WQ_API void wq_listener_shutdown(wq_listener *l);
+
+/* Shut down (if not already) and free the listener; removes the endpoint
+ * (uds: socket and lock file). l may be NULL. No other call on l may be in
+ * progress or follow. */
+WQ_API void wq_listener_close(wq_listener *l);
+
+/* Connect to a listener, waiting up to timeout_ms while every instance is
+ * busy. A missing endpoint fails at once with WQ_ENOENT (no spinning).
+ * On success *out is owned by the caller (wq_conn_close).
+ * Errors: WQ_ENOENT, WQ_ETIMEDOUT, WQ_EACCES, WQ_ENAMETOOLONG, WQ_EINVAL,
+ * WQ_ENOMEM, WQ_EIO. Thread-safe. */
+WQ_API wq_err wq_conn_connect(const wq_transport *t, const char *endpoint, int timeout_ms,
+                              wq_conn **out);
+
+/* Send len bytes from buf as one message (len 0 sends an empty message).
+ * Blocks until the whole message is handed to the OS or timeout_ms passes;
+ * on WQ_ETIMEDOUT part of the message may have been sent and the
+ * connection must be closed. Errors: WQ_ECLOSED (peer gone or shut down),
+ * WQ_ETIMEDOUT, WQ_EINVAL (buf NULL with len > 0, or len above what the
+ * framing can carry), WQ_EIO. Never raises SIGPIPE. */
+WQ_API wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_ms);
+
+/* Receive one whole message of at most max bytes.
+ *
+ * On success *buf is a new allocation owned by the caller (free with
+ * wq_free; it is non-NULL and NUL-terminated one past the end even for an
+ * empty message, for convenience) and *len its size.
+ * Errors: WQ_ETIMEDOUT (nothing consumed; try again), WQ_ECLOSED (peer
+ * closed or wq_conn_shutdown), WQ_EMSGSIZE (the message is larger than max;
+ * decided from the header or the pipe's message size before anything that
+ * large is allocated — after this the receive side is unusable and later
+ * receives return WQ_EPROTO, but send still works so an error reply can go
+ * out before closing), WQ_EPROTO, WQ_ENOMEM, WQ_EIO, WQ_EINVAL.
+ * A timeout in the middle of a message (the rest never arrives) also makes
+ * the receive side unusable: WQ_ETIMEDOUT, then WQ_EPROTO. */
+WQ_API wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len);
+
+/* Wake every blocked call on c (they return WQ_ECLOSED) and make later
+ * sends and receives fail with WQ_ECLOSED; the peer sees the connection
+ * closed. Idempotent; safe from any thread. Does not free c. */
+WQ_API void wq_conn_shutdown(wq_conn *c);
+
+/* Shut down and free c. c may be NULL. No other call on c may be in
+ * progress or follow. */
+WQ_API void wq_conn_close(wq_conn *c);
+
+/* Fill *out with the identity of the process at the other end, as recorded
+ * when the connection was made. Errors: WQ_EINVAL, WQ_EIO. Non-blocking;
+ * thread-safe. */
+WQ_API wq_err wq_conn_peer(wq_conn *c, wq_peer *out);
+
+/* Free memory that workq handed to the caller (received messages, reply
+ * buffers). p may be NULL. Use this, not free(): on Windows the library's
+ * heap need not be the caller's. Thread-safe. */
+WQ_API void wq_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORKQ_TRANSPORT_H */

@@ -1,0 +1,9 @@
+/* workq/workq.h — umbrella header: include this to use workq. */
+#ifndef WORKQ_WORKQ_H
+#define WORKQ_WORKQ_H
+
+#include "errors.h"
+#include "export.h"
+#include "transport.h"
+
+#endif /* WORKQ_WORKQ_H */

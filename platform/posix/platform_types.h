@@ -1,0 +1,24 @@
+/* platform_types.h (POSIX) — concrete types behind src/platform.h. */
+#ifndef WQI_PLATFORM_TYPES_H
+#define WQI_PLATFORM_TYPES_H
+
+#include <pthread.h>
+
+typedef struct wqi_mutex {
+    pthread_mutex_t m;
+} wqi_mutex;
+
+typedef struct wqi_cond {
+    pthread_cond_t c; /* bound to CLOCK_MONOTONIC */
+} wqi_cond;
+
+typedef struct wqi_thread {
+    pthread_t t;
+    void (*fn)(void *);
+    void *arg;
+} wqi_thread;
+
+typedef pthread_once_t wqi_once;
+#define WQI_ONCE_INIT PTHREAD_ONCE_INIT
+
+#endif /* WQI_PLATFORM_TYPES_H */

@@ -1,0 +1,9 @@
+# Windows platform: Win32 threads, the npipe backend. No libbsd here.
+set(WORKQ_PLATFORM_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/thread.c
+  ${CMAKE_CURRENT_LIST_DIR}/process.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe.c)
+set(WORKQ_PLATFORM_LIBS advapi32)
+# Windows 7 is the oldest target: CancelIoEx, GetTickCount64, SRW locks and
+# condition variables are all there.
+set(WORKQ_PLATFORM_DEFINES WIN32_LEAN_AND_MEAN _WIN32_WINNT=0x0601 UNICODE _UNICODE)

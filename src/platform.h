@@ -1,0 +1,69 @@
+/* platform.h — what every platform provides to the portable code (internal).
+ *
+ * The portable code in src/ uses only these for threads, time and process
+ * identity. platform/posix/ and platform/windows/ implement them; the build
+ * puts exactly one of those folders on the include path, and its
+ * platform_types.h defines the concrete types below.
+ */
+#ifndef WQI_PLATFORM_H
+#define WQI_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <workq/errors.h>
+
+#include "platform_types.h" /* wqi_mutex, wqi_cond, wqi_thread, wqi_once */
+
+/* Mutexes: not recursive. init cannot fail on supported platforms. */
+void wqi_mutex_init(wqi_mutex *m);
+void wqi_mutex_destroy(wqi_mutex *m);
+void wqi_mutex_lock(wqi_mutex *m);
+void wqi_mutex_unlock(wqi_mutex *m);
+
+/* Condition variables, measured against the monotonic clock. */
+void wqi_cond_init(wqi_cond *c);
+void wqi_cond_destroy(wqi_cond *c);
+void wqi_cond_wait(wqi_cond *c, wqi_mutex *m);
+/* Wait until woken or until the monotonic time deadline_ms (wqi_clock_ms).
+ * Returns WQ_ETIMEDOUT once the deadline has passed, else WQ_OK (which may
+ * be spurious: callers re-check their predicate). */
+wq_err wqi_cond_wait_until(wqi_cond *c, wqi_mutex *m, int64_t deadline_ms);
+void wqi_cond_signal(wqi_cond *c);
+void wqi_cond_broadcast(wqi_cond *c);
+
+/* Run fn exactly once per wqi_once (statically initialised with
+ * WQI_ONCE_INIT), however many threads call at the same time; later calls
+ * return after the first has finished. */
+void wqi_once_run(wqi_once *once, void (*fn)(void));
+
+/* Threads. start returns WQ_ENOMEM or WQ_EIO if the thread cannot start. */
+typedef void (*wqi_thread_fn)(void *arg);
+wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg);
+void wqi_thread_join(wqi_thread *t);
+
+/* Monotonic milliseconds since an arbitrary point; never goes back. */
+int64_t wqi_clock_ms(void);
+
+/* Deadline for a timeout: INT64_MAX for WQ_WAIT_FOREVER (negative),
+ * else now + timeout_ms. */
+int64_t wqi_deadline(int timeout_ms);
+/* Milliseconds left until deadline, clamped to [0, INT32_MAX]; -1 for
+ * INT64_MAX (forever). */
+int wqi_remaining_ms(int64_t deadline_ms);
+
+/* Sleep; used only for connect back-off, never as synchronisation. */
+void wqi_sleep_ms(int ms);
+
+/* This process's id, and on POSIX its effective uid/gid (0 on Windows). */
+uint64_t wqi_process_id(void);
+int wqi_process_ugid(uint32_t *uid, uint32_t *gid); /* 1 if meaningful */
+
+/* The current user's SID as a string on Windows; "" elsewhere. */
+void wqi_process_sid(char *buf, size_t size);
+
+/* Environment variable or NULL; the pointer is valid until the environment
+ * changes (callers copy at once). */
+const char *wqi_getenv(const char *name);
+
+#endif /* WQI_PLATFORM_H */

@@ -1,0 +1,48 @@
+/* transport_ops.h — what a transport backend provides (internal).
+ *
+ * Each backend defines one `const struct wq_transport` with these
+ * operations, and its listener and connection structs begin with the
+ * matching base struct so that the public wq_listener_* / wq_conn_*
+ * functions (transport.c) can dispatch without knowing the backend.
+ * Arguments are checked in transport.c before a backend sees them:
+ * pointers are non-NULL and endpoints are resolved, NUL-terminated and
+ * shorter than WQ_ENDPOINT_MAX. Semantics are those of transport.h.
+ */
+#ifndef WQI_TRANSPORT_OPS_H
+#define WQI_TRANSPORT_OPS_H
+
+#include <workq/transport.h>
+
+struct wq_transport {
+    const char *name;
+    /* name is never NULL or empty here: transport.c applies the
+     * WORKQ_ENDPOINT / default rule first. */
+    wq_err (*resolve)(const char *name, char *buf, size_t size);
+    wq_err (*listen)(const char *endpoint, const wq_listen_opts *opts, wq_listener **out);
+    wq_err (*accept)(wq_listener *l, int timeout_ms, wq_conn **out);
+    void (*listener_shutdown)(wq_listener *l);
+    void (*listener_close)(wq_listener *l);
+    wq_err (*connect)(const char *endpoint, int timeout_ms, wq_conn **out);
+    wq_err (*send)(wq_conn *c, const void *buf, size_t len, int timeout_ms);
+    wq_err (*recv)(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len);
+    void (*shutdown)(wq_conn *c);
+    void (*close)(wq_conn *c);
+    wq_err (*peer)(wq_conn *c, wq_peer *out);
+};
+
+/* First member of every backend's listener struct. */
+struct wqi_listener_base {
+    const struct wq_transport *ops;
+};
+
+/* First member of every backend's connection struct. */
+struct wqi_conn_base {
+    const struct wq_transport *ops;
+};
+
+/* The backends. wqi_transport_native is defined by platform/<os>/ and is
+ * the npipe or uds table. */
+extern const struct wq_transport wqi_transport_mem;
+extern const struct wq_transport wqi_transport_native;
+
+#endif /* WQI_TRANSPORT_OPS_H */

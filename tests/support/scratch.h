@@ -1,0 +1,34 @@
+/* scratch.h — unique, self-cleaning endpoints for tests.
+ *
+ * Every test that listens gets its own endpoint so that tests can run in
+ * parallel and never meet a leftover of another run. The helper owns
+ * whatever it creates on disk and removes it in wqt_scratch_cleanup().
+ */
+#ifndef WQT_SCRATCH_H
+#define WQT_SCRATCH_H
+
+#include <workq/transport.h>
+
+typedef struct wqt_scratch {
+    /* The endpoint to pass to wq_listener_open/wq_conn_connect. */
+    char endpoint[WQ_ENDPOINT_MAX];
+    /* POSIX native: the private temporary directory holding the socket
+     * ("" otherwise). */
+    char dir[WQ_ENDPOINT_MAX];
+} wqt_scratch;
+
+/* Make a fresh endpoint for backend t (NULL: native) whose name contains
+ * tag. POSIX native: a new 0700 directory under $TMPDIR (or /tmp) and a
+ * socket path inside it. Windows native: a pipe name unique to this
+ * process and call. mem: a unique name. Aborts the test on failure. */
+void wqt_scratch_init(wqt_scratch *s, const wq_transport *t, const char *tag);
+
+/* Remove what wqt_scratch_init made and anything left inside its
+ * directory (a socket or lock file a crashed listener left behind). */
+void wqt_scratch_cleanup(wqt_scratch *s);
+
+/* The same directory, for tests that need a path of their own beside the
+ * endpoint (POSIX only; "" on Windows). */
+const char *wqt_scratch_dir(const wqt_scratch *s);
+
+#endif /* WQT_SCRATCH_H */
