@@ -1,9 +1,10 @@
 /* process.c (Windows) — identity of this process, environment. */
-#include <sddl.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform.h"
+#include "platform.h" /* windows.h first: sddl.h needs its types */
+
+#include <sddl.h>
 
 uint64_t wqi_process_id(void)
 {
