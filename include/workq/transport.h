@@ -108,7 +108,9 @@ WQ_API wq_err wq_endpoint_resolve(const wq_transport *t, const char *name, char 
  *
  * Errors: WQ_EADDRINUSE (another listener serves the endpoint), WQ_EUNSAFE
  * (uds: directory not ours, group/world-writable or a symlink; a non-socket
- * file at the path, which is left untouched), WQ_EACCES, WQ_ENAMETOOLONG,
+ * file at the path, which is left untouched), WQ_ENOENT (uds: the directory
+ * that should hold the socket, or $XDG_RUNTIME_DIR, does not exist),
+ * WQ_EACCES, WQ_ENAMETOOLONG,
  * WQ_EINVAL (bad opts, malformed SDDL), WQ_ENOMEM, WQ_EIO. On success *out
  * is the listener, owned by the caller and freed with wq_listener_close().
  * Does not block beyond the OS calls. Thread-safe.
