@@ -253,7 +253,7 @@ static struct mem_conn *new_end(struct mem_pipe *p, int side)
 {
     struct mem_conn *c = wqi_calloc(1, sizeof *c);
     if (c != NULL) {
-        c->base.ops = &wqi_transport_mem;
+        wqi_conn_base_init(&c->base, &wqi_transport_mem);
         c->pipe = p;
         c->side = side;
     }

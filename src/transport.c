@@ -124,6 +124,15 @@ wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *
     return ((struct wqi_conn_base *)c)->ops->recv(c, max, timeout_ms, buf, len);
 }
 
+wq_err wq_conn_set_message_timeout(wq_conn *c, int timeout_ms)
+{
+    if (c == NULL) {
+        return WQ_EINVAL;
+    }
+    ((struct wqi_conn_base *)c)->message_timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
+    return WQ_OK;
+}
+
 void wq_conn_shutdown(wq_conn *c)
 {
     if (c != NULL) {

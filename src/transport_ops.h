@@ -38,7 +38,18 @@ struct wqi_listener_base {
 /* First member of every backend's connection struct. */
 struct wqi_conn_base {
     const struct wq_transport *ops;
+    /* wq_conn_set_message_timeout; -1 (off) from a zeroed struct is set by
+     * the backend at creation through wqi_conn_base_init. Backends whose
+     * messages arrive whole (npipe, mem) have nothing to enforce. */
+    int message_timeout_ms;
 };
+
+/* Initialise a backend connection's base. */
+static inline void wqi_conn_base_init(struct wqi_conn_base *b, const struct wq_transport *ops)
+{
+    b->ops = ops;
+    b->message_timeout_ms = -1;
+}
 
 /* The backends. wqi_transport_native is defined by platform/<os>/ and is
  * the npipe or uds table. */

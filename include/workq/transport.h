@@ -169,6 +169,16 @@ WQ_API wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_
  * the receive side unusable: WQ_ETIMEDOUT, then WQ_EPROTO. */
 WQ_API wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len);
 
+/* Bound how long one message may take to arrive once its first byte has:
+ * a receive whose message started more than timeout_ms ago and is still
+ * incomplete returns WQ_ETIMEDOUT, and the receive side is then unusable
+ * (a peer that sends half a message and stalls cannot hold the receiver).
+ * This is independent of each receive's own timeout, which bounds the wait
+ * for a message to begin. WQ_WAIT_FOREVER (the default) turns it off.
+ * Backends whose messages arrive whole (npipe, mem) meet it trivially.
+ * Errors: WQ_EINVAL. Call while no receive is in progress. */
+WQ_API wq_err wq_conn_set_message_timeout(wq_conn *c, int timeout_ms);
+
 /* Wake every blocked call on c (they return WQ_ECLOSED) and make later
  * sends and receives fail with WQ_ECLOSED; the peer sees the connection
  * closed. Idempotent; safe from any thread. Does not free c. */

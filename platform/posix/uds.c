@@ -81,6 +81,7 @@ struct uds_conn {
     int fd;
     atomic_int shut;
     int rx_broken; /* receive side unusable: later recv → WQ_EPROTO */
+    int64_t msg_started; /* clock when the current partial message began; 0: none */
     wq_peer peer;  /* read once when the connection was made */
     wqi_frame_decoder dec;
     size_t rpos, rend; /* unconsumed bytes are rbuf[rpos..rend) */
@@ -185,7 +186,7 @@ static wq_err conn_new(int fd, wq_conn **out)
         close(fd);
         return WQ_ENOMEM;
     }
-    c->base.ops = &wqi_transport_native;
+    wqi_conn_base_init(&c->base, &wqi_transport_native);
     c->fd = fd;
     atomic_init(&c->shut, 0);
     c->rx_broken = 0;
@@ -523,6 +524,29 @@ static ssize_t read_some(struct uds_conn *c, void **msg, size_t *msg_len)
     return n;
 }
 
+/* Remember when the message now being received began, for
+ * wq_conn_set_message_timeout; forget it once no message is in progress. */
+static void note_progress(struct uds_conn *c)
+{
+    if (!wqi_frame_in_progress(&c->dec)) {
+        c->msg_started = 0;
+    } else if (c->msg_started == 0) {
+        c->msg_started = wqi_clock_ms();
+    }
+}
+
+/* The receive's deadline, shortened to the message timeout while a
+ * message is partly in. */
+static int64_t message_deadline(const struct uds_conn *c, int64_t deadline)
+{
+    int limit = c->base.message_timeout_ms;
+    if (limit < 0 || c->msg_started == 0) {
+        return deadline;
+    }
+    int64_t cut = c->msg_started + limit;
+    return cut < deadline ? cut : deadline;
+}
+
 static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
 {
     struct uds_conn *c = (struct uds_conn *)wc;
@@ -538,6 +562,7 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
     int64_t deadline = wqi_deadline(timeout_ms);
     for (;;) {
         wq_err err = feed_buffered(c, buf, len);
+        note_progress(c);
         if (err == WQ_EMSGSIZE) {
             c->rx_broken = 1; /* the stream cannot be resynchronised */
         }
@@ -545,6 +570,7 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
             return err;
         }
         ssize_t n = read_some(c, buf, len);
+        note_progress(c);
         if (n > 0) {
             if (*buf != NULL) {
                 return WQ_OK;
@@ -560,7 +586,7 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
         }
-        err = wait_fd(c->fd, POLLIN, -1, &c->shut, deadline);
+        err = wait_fd(c->fd, POLLIN, -1, &c->shut, message_deadline(c, deadline));
         if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
             /* Part of a message is consumed and the rest never came. */
             c->rx_broken = 1;

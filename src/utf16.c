@@ -1,0 +1,210 @@
+/* utf16.c — strict UTF-8 decoding and UTF-8 <-> UTF-16LE conversion. */
+#include "utf16.h"
+
+/* Decodes one UTF-8 sequence at p[0..n), n >= 1. Returns its length (1..4)
+ * and the code point in *cp, or 0 if the bytes are not a well-formed
+ * sequence. The ranges of the second byte are those of Unicode's table of
+ * well-formed byte sequences (3-7): they exclude overlong forms (C0, C1,
+ * E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points above
+ * U+10FFFF (F4 90.., F5..FF) in one check. */
+static size_t utf8_decode(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    uint8_t c = p[0];
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        *cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        *cp = c & 0x0Fu;
+        if (c == 0xE0) {
+            lo = 0xA0;
+        } else if (c == 0xED) {
+            hi = 0x9F;
+        }
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        *cp = c & 0x07u;
+        if (c == 0xF0) {
+            lo = 0x90;
+        } else if (c == 0xF4) {
+            hi = 0x8F;
+        }
+    } else {
+        return 0; /* continuation byte, C0/C1, F5..FF */
+    }
+    if (n < len || p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0u) != 0x80u) {
+            return 0;
+        }
+        *cp = (*cp << 6) | (p[i] & 0x3Fu);
+    }
+    return len;
+}
+
+/* Validates UTF-8 and measures its UTF-16 size: 2 bytes per character,
+ * 4 for those beyond U+FFFF (the 4-byte UTF-8 sequences). */
+static int utf8_measure(const uint8_t *p, size_t n, size_t *utf16_size)
+{
+    size_t size = 0;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path: most payloads and every command are ASCII. */
+        if (p[i] < 0x80) {
+            i++;
+            size += 2;
+            continue;
+        }
+        uint32_t cp;
+        size_t len = utf8_decode(p + i, n - i, &cp);
+        if (len == 0) {
+            return 0;
+        }
+        i += len;
+        size += len == 4 ? 4 : 2;
+    }
+    *utf16_size = size;
+    return 1;
+}
+
+int wqi_utf8_valid(const uint8_t *p, size_t n)
+{
+    size_t ignored;
+    return utf8_measure(p, n, &ignored);
+}
+
+static uint8_t *put_unit16(uint8_t *out, uint32_t u)
+{
+    out[0] = (uint8_t)(u & 0xFFu);
+    out[1] = (uint8_t)(u >> 8);
+    return out + 2;
+}
+
+wq_err wqi_utf8_to_utf16le(wqi_buf *b, const uint8_t *src, size_t n)
+{
+    size_t size;
+    if (n > (size_t)-1 / 2) {
+        return WQ_ENOMEM; /* the measure below could overflow */
+    }
+    if (!utf8_measure(src, n, &size)) {
+        return WQ_EINVAL;
+    }
+    wq_err err = wqi_buf_reserve(b, size);
+    if (err != WQ_OK) {
+        return err;
+    }
+    uint8_t *out = b->data + b->len;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        i += utf8_decode(src + i, n - i, &cp); /* measured: never 0 */
+        if (cp < 0x10000u) {
+            out = put_unit16(out, cp);
+        } else {
+            cp -= 0x10000u;
+            out = put_unit16(out, 0xD800u | (cp >> 10));
+            out = put_unit16(out, 0xDC00u | (cp & 0x3FFu));
+        }
+    }
+    b->len += size;
+    return WQ_OK;
+}
+
+static uint8_t *put_utf8(uint8_t *out, uint32_t cp)
+{
+    if (cp < 0x80u) {
+        *out++ = (uint8_t)cp;
+    } else if (cp < 0x800u) {
+        *out++ = (uint8_t)(0xC0u | (cp >> 6));
+        *out++ = (uint8_t)(0x80u | (cp & 0x3Fu));
+    } else if (cp < 0x10000u) {
+        *out++ = (uint8_t)(0xE0u | (cp >> 12));
+        *out++ = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        *out++ = (uint8_t)(0x80u | (cp & 0x3Fu));
+    } else {
+        *out++ = (uint8_t)(0xF0u | (cp >> 18));
+        *out++ = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
+        *out++ = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        *out++ = (uint8_t)(0x80u | (cp & 0x3Fu));
+    }
+    return out;
+}
+
+static uint32_t unit16_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+/* Decodes one UTF-16LE character at p[0..n), n >= 2 and even. Returns the
+ * bytes it took (2, or 4 for a surrogate pair) with the code point in *cp,
+ * or 0 for an unpaired surrogate. */
+static size_t utf16le_decode(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    uint32_t u = unit16_at(p);
+    if (u < 0xD800u || u > 0xDFFFu) {
+        *cp = u;
+        return 2;
+    }
+    if (u >= 0xDC00u) {
+        return 0; /* a low surrogate with no high one before it */
+    }
+    uint32_t lo = n >= 4 ? unit16_at(p + 2) : 0;
+    if (lo < 0xDC00u || lo > 0xDFFFu) {
+        return 0; /* a high surrogate not followed by a low one */
+    }
+    *cp = 0x10000u + ((u - 0xD800u) << 10) + (lo - 0xDC00u);
+    return 4;
+}
+
+static size_t utf8_len(uint32_t cp)
+{
+    return cp < 0x80u ? 1 : cp < 0x800u ? 2 : cp < 0x10000u ? 3 : 4;
+}
+
+/* Validates UTF-16LE and measures its UTF-8 size, so that invalid input
+ * costs no allocation and valid input exactly one reservation. */
+static int utf16le_measure(const uint8_t *src, size_t n, size_t *utf8_size)
+{
+    if (n % 2 != 0) {
+        return 0;
+    }
+    size_t size = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t used = utf16le_decode(src + i, n - i, &cp);
+        if (used == 0) {
+            return 0;
+        }
+        size += utf8_len(cp); /* <= 3 bytes per 2 read: cannot overflow */
+        i += used;
+    }
+    *utf8_size = size;
+    return 1;
+}
+
+wq_err wqi_utf16le_to_utf8(wqi_buf *b, const uint8_t *src, size_t n)
+{
+    size_t size;
+    if (!utf16le_measure(src, n, &size)) {
+        return WQ_EINVAL;
+    }
+    wq_err err = wqi_buf_reserve(b, size);
+    if (err != WQ_OK) {
+        return err;
+    }
+    uint8_t *out = b->data + b->len;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += utf16le_decode(src + i, n - i, &cp); /* measured: never 0 */
+        out = put_utf8(out, cp);
+    }
+    b->len += size;
+    return WQ_OK;
+}
