@@ -1,0 +1,131 @@
+/* workq/client.h — talk to a workq service.
+ *
+ * One wq_client is one connection. Every call sends one request and
+ * blocks until its reply arrives or the client's timeout passes. A client
+ * is not thread-safe: use it from one thread at a time (one client per
+ * thread is the intended pattern; clients are cheap).
+ *
+ * Errors: a protocol error reply (ERROR <code> <message>) is returned as
+ * the wq_err of its code (wq_err_from_code: 404 → WQ_ENOTFOUND, …) and its
+ * message is kept for wq_client_message(). Transport failures are returned
+ * as they are (WQ_ECLOSED, WQ_ETIMEDOUT, …); after a transport failure the
+ * connection is unusable and the client should be closed. A reply that
+ * does not match PROTOCOL.md gives WQ_EPROTO.
+ */
+#ifndef WORKQ_CLIENT_H
+#define WORKQ_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "export.h"
+#include "transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wq_client wq_client;
+
+#define WQ_DEFAULT_MAX_REPLY (64u * 1024u * 1024u)
+#define WQ_DEFAULT_CLIENT_TIMEOUT_MS 30000
+
+typedef struct wq_client_opts {
+    const wq_transport *transport; /* NULL: native */
+    int connect_timeout_ms;        /* while every server instance is busy */
+    int timeout_ms;                /* per request, on top of a RETRIEVE's wait */
+    size_t max_reply;              /* larger replies fail with WQ_EMSGSIZE */
+} wq_client_opts;
+
+/* Fill *opts with the defaults: native transport, 5000 ms to connect,
+ * WQ_DEFAULT_CLIENT_TIMEOUT_MS per request, WQ_DEFAULT_MAX_REPLY. */
+WQ_API void wq_client_opts_init(wq_client_opts *opts);
+
+/* Connect to the service at endpoint (NULL: $WORKQ_ENDPOINT or the
+ * default; see wq_endpoint_resolve). opts NULL means defaults. On success
+ * *out is owned by the caller (wq_client_close). Errors: those of
+ * wq_conn_connect (WQ_ENOENT when no server runs there). A server that is
+ * full accepts and then says "ERROR 503 server busy": the first request
+ * returns WQ_EBUSY. Blocks up to connect_timeout_ms. Thread-safe.
+ */
+WQ_API wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_client **out);
+
+/* Close the connection and free c (NULL is fine). Items leased through
+ * this client go back to their queues on the server. */
+WQ_API void wq_client_close(wq_client *c);
+
+/* The server's sentence from the last ERROR reply ("queue MyWorkQueue
+ * already exists"), or the wq_strerror text of the last local failure.
+ * Valid until the next call on c. Never NULL. */
+WQ_API const char *wq_client_message(const wq_client *c);
+
+/* CREATE, DELETE, START, STOP <queue>. */
+WQ_API wq_err wq_client_create(wq_client *c, const char *queue);
+WQ_API wq_err wq_client_delete(wq_client *c, const char *queue);
+WQ_API wq_err wq_client_start(wq_client *c, const char *queue);
+WQ_API wq_err wq_client_stop(wq_client *c, const char *queue);
+
+/* A queue as LIST and STATUS show it. */
+typedef struct wq_queue_info {
+    char name[129]; /* as first written; NUL-terminated */
+    int started;    /* nonzero: started; zero: stopped */
+    uint64_t ready;
+    uint64_t leased;
+    uint64_t published; /* STATUS only (0 from LIST) */
+    uint64_t completed; /* STATUS only (0 from LIST) */
+} wq_queue_info;
+
+/* LIST: *rows is an array of *n entries sorted by name, owned by the
+ * caller (wq_free; NULL when n is 0). */
+WQ_API wq_err wq_client_list(wq_client *c, wq_queue_info **rows, size_t *n);
+
+/* STATUS <queue> into *info. */
+WQ_API wq_err wq_client_status(wq_client *c, const char *queue, wq_queue_info *info);
+
+/* PUBLISH <queue> <payload>: len bytes (binary-safe; 0 is fine); *id (may
+ * be NULL) receives the item's id. */
+WQ_API wq_err wq_client_publish(wq_client *c, const char *queue, const void *payload, size_t len,
+                                uint64_t *id);
+
+/* A retrieved work item. */
+typedef struct wq_item {
+    uint64_t id;
+    void *payload; /* owned by the caller: wq_free; NUL-terminated one past len */
+    size_t len;
+} wq_item;
+
+/* RETRIEVE <queue> [<wait_ms>]: wait_ms < 0 asks without waiting, else the
+ * server waits up to wait_ms for an item (the client allows for that on
+ * top of its timeout). On WQ_OK, *found is 1 and *item holds the leased
+ * item, or *found is 0 (EMPTY) and *item is zeroed. */
+WQ_API wq_err wq_client_retrieve(wq_client *c, const char *queue, int64_t wait_ms, wq_item *item,
+                                 int *found);
+
+/* ACK / RELEASE <queue> <id> for an item this client holds. */
+WQ_API wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id);
+WQ_API wq_err wq_client_release(wq_client *c, const char *queue, uint64_t id);
+
+/* PURGE <queue>; *purged (may be NULL) receives how many went. */
+WQ_API wq_err wq_client_purge(wq_client *c, const char *queue, uint64_t *purged);
+
+/* PING: WQ_OK when the server answered "OK PONG". */
+WQ_API wq_err wq_client_ping(wq_client *c);
+
+/* HELLO: the server's version (copied into version, at most size - 1
+ * bytes, NUL-terminated; may be NULL) and its largest accepted request
+ * (may be NULL). */
+WQ_API wq_err wq_client_hello(wq_client *c, char *version, size_t size, uint64_t *max_message);
+
+/* Send any request text as one message and return the reply as it came:
+ * *reply (owned by the caller, wq_free; NUL-terminated one past
+ * *reply_len). An ERROR reply is returned as WQ_OK here — the raw call
+ * does not interpret replies. For tests and tools. */
+WQ_API wq_err wq_client_request(wq_client *c, const void *request, size_t len, void **reply,
+                                size_t *reply_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORKQ_CLIENT_H */

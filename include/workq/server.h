@@ -1,0 +1,101 @@
+/* workq/server.h — the work-queue service, embeddable.
+ *
+ * wq_server_start() opens a listener and serves PROTOCOL.md on it from a
+ * background accept thread, one thread per connection, until
+ * wq_server_stop(). workqd is a thin program around these calls; an
+ * application can run the same service in-process (for example over the
+ * mem transport).
+ */
+#ifndef WORKQ_SERVER_H
+#define WORKQ_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "export.h"
+#include "transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wq_server wq_server;
+
+/* Severity of a server log line. */
+typedef enum wq_log_level {
+    WQ_LOG_ERROR = 0,
+    WQ_LOG_WARN = 1,
+    WQ_LOG_INFO = 2,
+    WQ_LOG_DEBUG = 3
+} wq_log_level;
+
+/* Receives the server's log lines: one sentence, no newline, no timestamp.
+ * Called from the server's threads, possibly concurrently: it must be
+ * thread-safe and must not call back into the server. */
+typedef void (*wq_log_fn)(void *ctx, wq_log_level level, const char *line);
+
+/* Defaults: PROTOCOL.md's "Server limits". */
+#define WQ_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
+#define WQ_DEFAULT_MAX_CONNECTIONS 1024u
+#define WQ_DEFAULT_MAX_QUEUES 65536u
+
+typedef struct wq_server_config {
+    const wq_transport *transport; /* NULL: native */
+    const char *endpoint;          /* NULL: $WORKQ_ENDPOINT or the default */
+    wq_listen_opts listen;         /* passed to wq_listener_open */
+    size_t max_message;            /* largest request in bytes; 413 beyond */
+    uint32_t max_connections;      /* one more gets "ERROR 503 server busy" */
+    uint32_t max_queues;           /* CREATE beyond gets 507 */
+    uint64_t max_items;            /* per queue, ready + leased; 0 = unlimited */
+    uint32_t idle_timeout_ms;      /* close idle connections; 0 = never */
+    wq_log_fn log;                 /* NULL: no logging */
+    void *log_ctx;
+    wq_log_level log_level; /* lines above this level are not produced */
+} wq_server_config;
+
+/* Fill *cfg with the defaults above (native transport, default endpoint,
+ * no logging, level INFO). Always call it first, then change fields, so
+ * that fields added later get their defaults. */
+WQ_API void wq_server_config_init(wq_server_config *cfg);
+
+/* Open the listener and start serving in background threads.
+ * The configuration is copied (the endpoint string too). On success *out
+ * is owned by the caller and must be given to wq_server_stop().
+ * Errors: those of wq_listener_open (WQ_EADDRINUSE when another server has
+ * the endpoint, WQ_EACCES, WQ_EUNSAFE, …), WQ_EINVAL (cfg or out NULL,
+ * max_message or max_connections 0), WQ_ENOMEM, WQ_EIO (a thread could not
+ * start). Returns once the listener is open: clients can connect then.
+ * Thread-safe. */
+WQ_API wq_err wq_server_start(const wq_server_config *cfg, wq_server **out);
+
+/* Stop gracefully and free the server: no new connections; requests
+ * waiting in RETRIEVE get "ERROR 503 shutting down"; a request being
+ * processed gets its reply; idle connections are closed; every thread is
+ * joined and leased items go back to their queues before the memory is
+ * freed. Blocks until all that is done (bounded by the send timeouts of
+ * replies in flight). s may be NULL. Call once, from one thread; no other
+ * call on s may follow. */
+WQ_API void wq_server_stop(wq_server *s);
+
+/* Ask the server to stop without waiting: safe from any thread and from
+ * a signal-handling thread (not from an async signal handler itself).
+ * wq_server_stop() must still be called to wait and free. Idempotent. */
+WQ_API void wq_server_request_stop(wq_server *s);
+
+/* Block until wq_server_request_stop() was called or timeout_ms passed.
+ * Returns WQ_OK when stop was requested, WQ_ETIMEDOUT otherwise. */
+WQ_API wq_err wq_server_wait(wq_server *s, int timeout_ms);
+
+/* The resolved endpoint the server listens on (a pipe name or socket
+ * path). Valid until wq_server_stop(). Thread-safe. */
+WQ_API const char *wq_server_endpoint(const wq_server *s);
+
+/* Connections currently open. Thread-safe; for tests and monitoring. */
+WQ_API uint32_t wq_server_connections(wq_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORKQ_SERVER_H */

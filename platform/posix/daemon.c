@@ -1,0 +1,108 @@
+/* daemon.c (POSIX) — stop signals, pid file (libbsd), timestamps for
+ * workqd. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <bsd/libutil.h>
+
+#include "alloc.h"
+#include "daemon.h"
+
+struct wqi_pidfile {
+    struct pidfh *fh;
+};
+
+static sigset_t stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+void wqi_daemon_init_signals(void)
+{
+    /* Blocked in the main thread before any other starts, so every thread
+     * inherits the mask and only sigwait ever sees these signals: no
+     * async handler, no async-signal-safety puzzles. */
+    sigset_t set = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* A client that vanishes must cost an EPIPE, never the process. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+const char *wqi_daemon_wait_for_stop(wq_server *s)
+{
+    (void)s; /* POSIX stops only on a signal */
+    sigset_t set = stop_signals();
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {
+    }
+    return sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+static wq_err map_errno(int e)
+{
+    switch (e) {
+    case EEXIST:
+        return WQ_EADDRINUSE;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return WQ_EACCES;
+    case ENOENT:
+    case ENOTDIR:
+        return WQ_ENOENT;
+    default:
+        return WQ_EIO;
+    }
+}
+
+wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
+{
+    *out = NULL;
+    *other_pid = 0;
+    wqi_pidfile *p = wqi_calloc(1, sizeof *p);
+    if (p == NULL) {
+        return WQ_ENOMEM;
+    }
+    pid_t other = 0;
+    p->fh = pidfile_open(path, 0644, &other);
+    if (p->fh == NULL) {
+        int e = errno;
+        wqi_free(p);
+        *other_pid = other > 0 ? (unsigned long)other : 0;
+        return map_errno(e);
+    }
+    *out = p;
+    return WQ_OK;
+}
+
+wq_err wqi_pidfile_write(wqi_pidfile *p)
+{
+    return pidfile_write(p->fh) == 0 ? WQ_OK : map_errno(errno);
+}
+
+void wqi_pidfile_close(wqi_pidfile *p)
+{
+    if (p != NULL) {
+        pidfile_remove(p->fh);
+        wqi_free(p);
+    }
+}
+
+void wqi_daemon_timestamp(char *buf, size_t size)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
+}

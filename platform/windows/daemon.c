@@ -1,0 +1,125 @@
+/* daemon.c (Windows) — console stop events, pid file, timestamps for
+ * workqd. (Running under the Service Control Manager is separate.) */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "daemon.h"
+#include "platform.h"
+
+/* The console control handler runs on a thread the system creates; it may
+ * only flag the stop, which wq_server_request_stop does safely. */
+static wq_server *volatile stopping_server;
+static volatile LONG stop_event = -1;
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    switch (event) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+        InterlockedCompareExchange(&stop_event, (LONG)event, -1);
+        wq_server_request_stop(stopping_server);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void wqi_daemon_init_signals(void)
+{
+}
+
+const char *wqi_daemon_wait_for_stop(wq_server *s)
+{
+    stopping_server = s;
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+    wq_server_wait(s, WQ_WAIT_FOREVER);
+    SetConsoleCtrlHandler(on_console_event, FALSE);
+    switch (stop_event) {
+    case CTRL_C_EVENT:
+        return "Ctrl-C";
+    case CTRL_BREAK_EVENT:
+        return "Ctrl-Break";
+    case CTRL_CLOSE_EVENT:
+        return "console closed";
+    case CTRL_SHUTDOWN_EVENT:
+        return "system shutdown";
+    default:
+        return "stop request";
+    }
+}
+
+struct wqi_pidfile {
+    HANDLE h;
+};
+
+static wq_err map_error(DWORD e)
+{
+    switch (e) {
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+        return WQ_EADDRINUSE;
+    case ERROR_ACCESS_DENIED:
+        return WQ_EACCES;
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_FILE_NOT_FOUND:
+        return WQ_ENOENT;
+    default:
+        return WQ_EIO;
+    }
+}
+
+wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
+{
+    *out = NULL;
+    *other_pid = 0;
+    wchar_t wpath[MAX_PATH];
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath, MAX_PATH) == 0) {
+        return WQ_EINVAL;
+    }
+    wqi_pidfile *p = wqi_calloc(1, sizeof *p);
+    if (p == NULL) {
+        return WQ_ENOMEM;
+    }
+    /* No sharing for writers: a second workqd cannot open it while we run,
+     * and the file goes away with our handle, even after a crash. */
+    p->h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
+                       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    if (p->h == INVALID_HANDLE_VALUE) {
+        wq_err err = map_error(GetLastError());
+        wqi_free(p);
+        return err;
+    }
+    *out = p;
+    return WQ_OK;
+}
+
+wq_err wqi_pidfile_write(wqi_pidfile *p)
+{
+    char text[32];
+    int n = snprintf(text, sizeof text, "%lu\n", (unsigned long)GetCurrentProcessId());
+    DWORD written = 0;
+    if (n < 0 || !WriteFile(p->h, text, (DWORD)n, &written, NULL) || written != (DWORD)n) {
+        return map_error(GetLastError());
+    }
+    return WQ_OK;
+}
+
+void wqi_pidfile_close(wqi_pidfile *p)
+{
+    if (p != NULL) {
+        CloseHandle(p->h); /* FILE_FLAG_DELETE_ON_CLOSE removes it */
+        wqi_free(p);
+    }
+}
+
+void wqi_daemon_timestamp(char *buf, size_t size)
+{
+    SYSTEMTIME t;
+    GetSystemTime(&t);
+    snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)t.wYear,
+             (unsigned)t.wMonth, (unsigned)t.wDay, (unsigned)t.wHour, (unsigned)t.wMinute,
+             (unsigned)t.wSecond, (unsigned)t.wMilliseconds);
+}

@@ -1,0 +1,223 @@
+/* workqd.c — the workq service as a program: parse options, start the
+ * server, log to stderr, stop gracefully when asked. Runs in the
+ * foreground (systemd and the Windows console both want that). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <workq/workq.h>
+#include <workq/server.h>
+
+#include "daemon.h"
+#include "platform.h"
+
+/* Exit statuses. */
+#define EXIT_OK 0
+#define EXIT_FAILURE_START 1 /* could not start: endpoint taken, not allowed, … */
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: workqd [options]\n"
+    "\n"
+    "Run the workq service in the foreground until SIGINT/SIGTERM (Ctrl-C or\n"
+    "Ctrl-Break on Windows), logging to stderr.\n"
+    "\n"
+    "options:\n"
+    "  --endpoint NAME          where to listen; default $WORKQ_ENDPOINT, else\n"
+    "                           WorkQueueService. A plain name is \\\\.\\pipe\\NAME on\n"
+    "                           Windows and $XDG_RUNTIME_DIR/workq/NAME.sock (else\n"
+    "                           /tmp/workq-UID/NAME.sock) on POSIX; a name with a path\n"
+    "                           separator is used as given\n"
+    "  --max-connections N      connections served at once (default 1024); one more\n"
+    "                           gets 'ERROR 503 server busy'\n"
+    "  --max-message BYTES      largest request (default 4194304); larger gets\n"
+    "                           'ERROR 413' and the connection is closed\n"
+    "  --max-queues N           queues (default 65536); CREATE beyond gets 507\n"
+    "  --max-items N            items per queue, ready + leased (default 0 =\n"
+    "                           unlimited); PUBLISH beyond gets 507\n"
+    "  --idle-timeout MS        close connections idle this long (default 0 = never)\n"
+    "  --pidfile PATH           write the process id to PATH (locked while running,\n"
+    "                           removed at exit)\n"
+    "  --log-level LEVEL        error, warn, info (default) or debug\n"
+    "  --help                   show this help\n"
+    "  --version                show the version\n"
+    "\n"
+    "exit status: 0 after a clean stop, 1 if the service could not start (endpoint\n"
+    "in use or not allowed, pid file held, …), 2 for bad options.\n";
+
+struct options {
+    wq_server_config cfg;
+    const char *pidfile;
+};
+
+/* "workqd: <what><arg>" and a hint, then exit 2. */
+static void fail_usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "workqd: %s%s\ntry 'workqd --help'\n", what, arg);
+    exit(EXIT_USAGE);
+}
+
+/* Strict decimal in [min, max]: digits only, no sign, no spaces. */
+static uint64_t parse_number(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+    uint64_t v = 0;
+    if (s == NULL || *s == '\0') {
+        fail_usage("a number is needed for ", opt);
+    }
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+            fail_usage("bad number (digits only) for ", opt);
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (v < min || v > max) {
+        fail_usage("number out of range for ", opt);
+    }
+    return v;
+}
+
+static wq_log_level parse_level(const char *s)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++) {
+        if (s != NULL && strcmp(s, names[i]) == 0) {
+            return (wq_log_level)i;
+        }
+    }
+    fail_usage("--log-level takes error, warn, info or debug, not ", s ? s : "");
+    return WQ_LOG_INFO;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    wq_server_config_init(&o->cfg);
+    o->pidfile = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            exit(EXIT_OK);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("workqd %s\n", WQ_VERSION_STRING);
+            exit(EXIT_OK);
+        } else if (v == NULL) {
+            fail_usage(strncmp(a, "--", 2) == 0 ? "unknown option or missing value: "
+                                                 : "unexpected argument: ",
+                       a);
+        } else if (strcmp(a, "--endpoint") == 0) {
+            o->cfg.endpoint = v;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            o->cfg.max_connections = (uint32_t)parse_number(a, v, 1, 1000000);
+        } else if (strcmp(a, "--max-message") == 0) {
+            /* Below 64 bytes not even a PUBLISH with a short name fits. */
+            o->cfg.max_message = (size_t)parse_number(a, v, 64, 0xFFFFFFFFu);
+        } else if (strcmp(a, "--max-queues") == 0) {
+            o->cfg.max_queues = (uint32_t)parse_number(a, v, 1, 0xFFFFFFFFu);
+        } else if (strcmp(a, "--max-items") == 0) {
+            o->cfg.max_items = parse_number(a, v, 0, UINT64_MAX);
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            o->cfg.idle_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
+        } else if (strcmp(a, "--pidfile") == 0) {
+            o->pidfile = v;
+        } else if (strcmp(a, "--log-level") == 0) {
+            o->cfg.log_level = parse_level(v);
+        } else {
+            fail_usage("unknown option: ", a);
+        }
+        i++; /* the value */
+    }
+}
+
+/* One line per event: timestamp, program, level, sentence. stderr is
+ * unbuffered, and one fprintf per line keeps lines from interleaving. */
+static void log_line(void *ctx, wq_log_level level, const char *line)
+{
+    (void)ctx;
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    char ts[32];
+    wqi_daemon_timestamp(ts, sizeof ts);
+    fprintf(stderr, "%s workqd[%lu] %s: %s\n", ts, (unsigned long)wqi_process_id(),
+            names[level <= WQ_LOG_DEBUG ? level : WQ_LOG_DEBUG], line);
+}
+
+static void log_msg(const struct options *o, wq_log_level level, const char *fmt, ...)
+{
+    if (level > o->cfg.log_level) {
+        return;
+    }
+    char line[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_line(NULL, level, line);
+}
+
+/* A hint for the operator after a failed start. */
+static const char *start_hint(wq_err err)
+{
+    switch (err) {
+    case WQ_EADDRINUSE:
+        return " (is another workqd running on it?)";
+    case WQ_EUNSAFE:
+        return " (the socket's directory must be owned by this user and not writable by others)";
+    case WQ_EACCES:
+        return " (not allowed)";
+    default:
+        return "";
+    }
+}
+
+int main(int argc, char **argv)
+{
+    wqi_daemon_init_signals();
+    struct options o;
+    parse_options(argc, argv, &o);
+    o.cfg.log = log_line;
+
+    char endpoint[WQ_ENDPOINT_MAX];
+    wq_err err = wq_endpoint_resolve(o.cfg.transport, o.cfg.endpoint, endpoint, sizeof endpoint);
+    if (err != WQ_OK) {
+        log_msg(&o, WQ_LOG_ERROR, "bad endpoint '%s': %s",
+                o.cfg.endpoint ? o.cfg.endpoint : "", wq_strerror(err));
+        return EXIT_FAILURE_START;
+    }
+
+    wqi_pidfile *pid = NULL;
+    if (o.pidfile != NULL) {
+        unsigned long other = 0;
+        err = wqi_pidfile_open(o.pidfile, &pid, &other);
+        if (err != WQ_OK) {
+            if (other != 0) {
+                log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by process %lu", o.pidfile,
+                        other);
+            } else {
+                log_msg(&o, WQ_LOG_ERROR, "cannot open pid file %s: %s", o.pidfile,
+                        wq_strerror(err));
+            }
+            return EXIT_FAILURE_START;
+        }
+    }
+
+    log_msg(&o, WQ_LOG_INFO, "workqd %s starting", WQ_VERSION_STRING);
+    wq_server *server = NULL;
+    err = wq_server_start(&o.cfg, &server);
+    if (err != WQ_OK) {
+        log_msg(&o, WQ_LOG_ERROR, "cannot listen on %s: %s%s", endpoint, wq_strerror(err),
+                start_hint(err));
+        wqi_pidfile_close(pid);
+        return EXIT_FAILURE_START;
+    }
+    if (pid != NULL && (err = wqi_pidfile_write(pid)) != WQ_OK) {
+        log_msg(&o, WQ_LOG_WARN, "cannot write pid file %s: %s", o.pidfile, wq_strerror(err));
+    }
+
+    const char *why = wqi_daemon_wait_for_stop(server);
+    log_msg(&o, WQ_LOG_INFO, "%s received, stopping", why);
+    wq_server_stop(server);
+    wqi_pidfile_close(pid);
+    log_msg(&o, WQ_LOG_INFO, "workqd stopped");
+    return EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* dispatch.h — one request in, one reply out (internal).
+ *
+ * The heart of the service without any I/O: parse a request message,
+ * apply it to the registry on behalf of a connection's owner, and format
+ * the reply. The server calls it once per received message; tests can
+ * call it directly.
+ */
+#ifndef WQI_DISPATCH_H
+#define WQI_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "registry.h"
+
+/* What a dispatcher needs to know about its service. */
+typedef struct wqi_dispatch_ctx {
+    wqi_registry *registry;
+    const char *version; /* HELLO's version string */
+    uint64_t max_message;
+} wqi_dispatch_ctx;
+
+/* Apply the request msg[0..len) for owner and write the reply into out
+ * (cleared first). May block in RETRIEVE with a wait, up to its wait-ms or
+ * until wqi_registry_shutdown. Always produces a reply (an ERROR line if
+ * need be); returns WQ_OK, or WQ_ENOMEM if not even an error reply could be
+ * formatted (the connection should then be closed). Thread-safe for
+ * distinct owners. */
+wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg, size_t len,
+                    wqi_buf *out);
+
+/* The reply for a request that was too large to receive (413), in UTF-8
+ * (the request's encoding cannot be known without its bytes). */
+wq_err wqi_dispatch_too_large(wqi_buf *out);
+
+#endif /* WQI_DISPATCH_H */

@@ -1,0 +1,434 @@
+/* server.c — the service: a listener, an accept thread, and one thread per
+ * connection that loops receive → dispatch → send. The registry is the
+ * only shared state; the server's own lock guards just the connection list
+ * and the stop flags, and is never held across I/O. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <workq/server.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "dispatch.h"
+#include "platform.h"
+#include "protocol.h"
+#include "registry.h"
+#include "utf16.h"
+
+/* How long a reply may take to leave: a client that stops reading must not
+ * hold a connection thread forever. */
+#define SEND_TIMEOUT_MS 10000
+/* PROTOCOL.md: a message left half-sent is cut after 10 s. */
+#define PARTIAL_MESSAGE_MS 10000
+/* The unasked "busy" message to a connection over the limit. */
+#define BUSY_SEND_MS 1000
+
+struct conn {
+    struct conn *next;
+    struct conn *prev;
+    wq_server *server;
+    wq_conn *c;
+    wqi_owner *owner;
+    wqi_thread thread;
+    int busy;     /* between receiving a request and sending its reply */
+    int finished; /* the thread has ended and awaits its join */
+};
+
+struct wq_server {
+    wq_server_config cfg;
+    char endpoint[WQ_ENDPOINT_MAX]; /* resolved */
+    wq_listener *listener;
+    wqi_registry *registry;
+    wqi_dispatch_ctx dispatch;
+    wqi_thread accept_thread;
+
+    wqi_mutex lock;
+    wqi_cond changed;
+    struct conn *live;     /* connections being served */
+    struct conn *finished; /* ended, not yet joined */
+    uint32_t nlive;
+    int stopping;       /* wq_server_stop is draining */
+    int stop_requested; /* wq_server_request_stop was called */
+};
+
+static void logf_(wq_server *s, wq_log_level level, const char *fmt, ...)
+{
+    if (s->cfg.log == NULL || level > s->cfg.log_level) {
+        return;
+    }
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->cfg.log(s->cfg.log_ctx, level, line);
+}
+
+void wq_server_config_init(wq_server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_message = WQ_DEFAULT_MAX_MESSAGE;
+    cfg->max_connections = WQ_DEFAULT_MAX_CONNECTIONS;
+    cfg->max_queues = WQ_DEFAULT_MAX_QUEUES;
+    cfg->log_level = WQ_LOG_INFO;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void list_remove(struct conn **head, struct conn *cn)
+{
+    if (cn->prev != NULL) {
+        cn->prev->next = cn->next;
+    } else {
+        *head = cn->next;
+    }
+    if (cn->next != NULL) {
+        cn->next->prev = cn->prev;
+    }
+    cn->next = cn->prev = NULL;
+}
+
+static void list_push(struct conn **head, struct conn *cn)
+{
+    cn->prev = NULL;
+    cn->next = *head;
+    if (*head != NULL) {
+        (*head)->prev = cn;
+    }
+    *head = cn;
+}
+
+/* Mark the connection busy (a request is in hand) unless the server is
+ * stopping; returns 0 if the connection should end instead. */
+static int begin_request(struct conn *cn)
+{
+    wq_server *s = cn->server;
+    wqi_mutex_lock(&s->lock);
+    int go = !s->stopping;
+    cn->busy = go;
+    wqi_mutex_unlock(&s->lock);
+    return go;
+}
+
+/* The reply is out; returns 0 if the server is stopping (so the
+ * connection, now idle, ends). */
+static int end_request(struct conn *cn)
+{
+    wq_server *s = cn->server;
+    wqi_mutex_lock(&s->lock);
+    cn->busy = 0;
+    int go = !s->stopping;
+    wqi_mutex_unlock(&s->lock);
+    return go;
+}
+
+/* Receive the next request. Idle connections wait up to the idle timeout
+ * (or for ever); once a message has started it must finish within the
+ * message timeout set in admit(). */
+static wq_err receive(struct conn *cn, void **msg, size_t *len)
+{
+    wq_server *s = cn->server;
+    int idle = s->cfg.idle_timeout_ms > 0 ? (int)s->cfg.idle_timeout_ms : WQ_WAIT_FOREVER;
+    return wq_conn_recv(cn->c, s->cfg.max_message, idle, msg, len);
+}
+
+/* PROTOCOL.md: a message left half-sent is cut after 10 s from its first
+ * byte, or after the idle timeout if that is shorter. */
+static int partial_message_ms(const wq_server *s)
+{
+    uint32_t idle = s->cfg.idle_timeout_ms;
+    return idle > 0 && idle < PARTIAL_MESSAGE_MS ? (int)idle : PARTIAL_MESSAGE_MS;
+}
+
+static void serve(struct conn *cn)
+{
+    wq_server *s = cn->server;
+    wqi_buf out;
+    wqi_buf_init(&out);
+    for (;;) {
+        void *msg;
+        size_t len;
+        wq_err err = receive(cn, &msg, &len);
+        if (err == WQ_EMSGSIZE) {
+            /* PROTOCOL.md: 413, then this connection (only) is closed. */
+            if (wqi_dispatch_too_large(&out) == WQ_OK) {
+                wq_conn_send(cn->c, out.data, out.len, SEND_TIMEOUT_MS);
+            }
+            logf_(s, WQ_LOG_WARN, "closing a connection that sent a request over %lu bytes",
+                  (unsigned long)s->cfg.max_message);
+            break;
+        }
+        if (err == WQ_ETIMEDOUT) {
+            logf_(s, WQ_LOG_DEBUG, "closing an idle connection");
+            break;
+        }
+        if (err != WQ_OK) {
+            if (err != WQ_ECLOSED) {
+                logf_(s, WQ_LOG_WARN, "connection receive failed: %s", wq_strerror(err));
+            }
+            break;
+        }
+        if (!begin_request(cn)) {
+            wq_free(msg);
+            break;
+        }
+        err = wqi_dispatch(&s->dispatch, cn->owner, msg, len, &out);
+        wq_free(msg);
+        if (err == WQ_OK) {
+            err = wq_conn_send(cn->c, out.data, out.len, SEND_TIMEOUT_MS);
+            if (err != WQ_OK && err != WQ_ECLOSED) {
+                logf_(s, WQ_LOG_WARN, "connection send failed: %s", wq_strerror(err));
+            }
+        }
+        if (!end_request(cn) || err != WQ_OK) {
+            break;
+        }
+        /* A big reply (LIST, a large ITEM) should not pin memory while
+         * the connection idles. */
+        if (out.cap > 64 * 1024) {
+            wqi_buf_free(&out);
+        }
+    }
+    wqi_buf_free(&out);
+}
+
+static void conn_main(void *arg)
+{
+    struct conn *cn = arg;
+    wq_server *s = cn->server;
+    serve(cn);
+    /* Leased items go back to their queues before anyone can see this
+     * connection gone. */
+    wqi_registry_owner_destroy(s->registry, cn->owner);
+    cn->owner = NULL;
+    wq_conn_shutdown(cn->c);
+    wqi_mutex_lock(&s->lock);
+    list_remove(&s->live, cn);
+    s->nlive--;
+    cn->finished = 1;
+    list_push(&s->finished, cn);
+    wqi_cond_broadcast(&s->changed);
+    wqi_mutex_unlock(&s->lock);
+}
+
+static void conn_free(struct conn *cn)
+{
+    wq_conn_close(cn->c);
+    wqi_free(cn);
+}
+
+/* Join and free connections whose threads have ended. */
+static void reap(wq_server *s)
+{
+    wqi_mutex_lock(&s->lock);
+    struct conn *done = s->finished;
+    s->finished = NULL;
+    wqi_mutex_unlock(&s->lock);
+    while (done != NULL) {
+        struct conn *next = done->next;
+        wqi_thread_join(&done->thread);
+        conn_free(done);
+        done = next;
+    }
+}
+
+/* One connection over the limit: tell it, unasked, and hang up. */
+static void turn_away(wq_server *s, wq_conn *c)
+{
+    static const char busy[] = "ERROR 503 server busy";
+    wq_conn_send(c, busy, sizeof busy - 1, BUSY_SEND_MS);
+    wq_conn_close(c);
+    logf_(s, WQ_LOG_WARN, "turned a connection away: %u connections open",
+          (unsigned)s->cfg.max_connections);
+}
+
+static void admit(wq_server *s, wq_conn *c)
+{
+    struct conn *cn = wqi_calloc(1, sizeof *cn);
+    wq_err err = cn != NULL ? wqi_registry_owner_create(s->registry, &cn->owner) : WQ_ENOMEM;
+    if (err != WQ_OK) {
+        wqi_free(cn);
+        wq_conn_close(c);
+        logf_(s, WQ_LOG_ERROR, "cannot serve a connection: %s", wq_strerror(err));
+        return;
+    }
+    cn->server = s;
+    cn->c = c;
+    wq_conn_set_message_timeout(c, partial_message_ms(s));
+    wqi_mutex_lock(&s->lock);
+    list_push(&s->live, cn);
+    s->nlive++;
+    err = wqi_thread_start(&cn->thread, conn_main, cn);
+    if (err != WQ_OK) {
+        list_remove(&s->live, cn);
+        s->nlive--;
+    }
+    wqi_mutex_unlock(&s->lock);
+    if (err != WQ_OK) {
+        wqi_registry_owner_destroy(s->registry, cn->owner);
+        conn_free(cn);
+        logf_(s, WQ_LOG_ERROR, "cannot start a connection thread: %s", wq_strerror(err));
+    }
+}
+
+static void accept_main(void *arg)
+{
+    wq_server *s = arg;
+    for (;;) {
+        wq_conn *c;
+        wq_err err = wq_listener_accept(s->listener, WQ_WAIT_FOREVER, &c);
+        reap(s);
+        if (err == WQ_ECLOSED) {
+            return;
+        }
+        if (err != WQ_OK) {
+            /* Out of descriptors or memory: log, back off a little so the
+             * loop does not spin, and keep serving those already in. */
+            logf_(s, WQ_LOG_ERROR, "accept failed: %s", wq_strerror(err));
+            wqi_sleep_ms(100);
+            continue;
+        }
+        wqi_mutex_lock(&s->lock);
+        int full = s->nlive >= s->cfg.max_connections;
+        wqi_mutex_unlock(&s->lock);
+        if (full) {
+            turn_away(s, c);
+        } else {
+            admit(s, c);
+        }
+    }
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+static void server_free(wq_server *s)
+{
+    wq_listener_close(s->listener);
+    wqi_registry_destroy(s->registry);
+    wqi_cond_destroy(&s->changed);
+    wqi_mutex_destroy(&s->lock);
+    wqi_free(s);
+}
+
+wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (cfg == NULL || out == NULL || cfg->max_message == 0 || cfg->max_connections == 0) {
+        return WQ_EINVAL;
+    }
+    wq_server *s = wqi_calloc(1, sizeof *s);
+    if (s == NULL) {
+        return WQ_ENOMEM;
+    }
+    s->cfg = *cfg;
+    wqi_mutex_init(&s->lock);
+    wqi_cond_init(&s->changed);
+    wq_err err = wq_endpoint_resolve(cfg->transport, cfg->endpoint, s->endpoint,
+                                     sizeof s->endpoint);
+    s->cfg.endpoint = s->endpoint; /* the caller's string need not outlive us */
+
+    wqi_registry_config rc;
+    wqi_registry_config_init(&rc);
+    rc.max_queues = cfg->max_queues;
+    rc.max_items = cfg->max_items;
+    rc.is_text = wqi_utf8_valid; /* UTF-16LE replies carry text only */
+    if (err == WQ_OK) {
+        err = wqi_registry_create(&rc, &s->registry);
+    }
+    if (err == WQ_OK) {
+        err = wq_listener_open(cfg->transport, s->endpoint, &cfg->listen, &s->listener);
+    }
+    s->dispatch.registry = s->registry;
+    s->dispatch.version = WQ_VERSION_STRING;
+    s->dispatch.max_message = cfg->max_message;
+    if (err == WQ_OK) {
+        err = wqi_thread_start(&s->accept_thread, accept_main, s);
+    }
+    if (err != WQ_OK) {
+        logf_(s, WQ_LOG_ERROR, "cannot listen on %s: %s", s->endpoint[0] ? s->endpoint : "?",
+              wq_strerror(err));
+        server_free(s);
+        return err;
+    }
+    logf_(s, WQ_LOG_INFO, "listening on %s (%s)", s->endpoint, wq_transport_name(cfg->transport));
+    *out = s;
+    return WQ_OK;
+}
+
+void wq_server_request_stop(wq_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    wqi_mutex_lock(&s->lock);
+    s->stop_requested = 1;
+    wqi_cond_broadcast(&s->changed);
+    wqi_mutex_unlock(&s->lock);
+}
+
+wq_err wq_server_wait(wq_server *s, int timeout_ms)
+{
+    if (s == NULL) {
+        return WQ_EINVAL;
+    }
+    int64_t deadline = wqi_deadline(timeout_ms);
+    wq_err err = WQ_OK;
+    wqi_mutex_lock(&s->lock);
+    while (!s->stop_requested && err == WQ_OK) {
+        err = wqi_cond_wait_until(&s->changed, &s->lock, deadline);
+    }
+    err = s->stop_requested ? WQ_OK : WQ_ETIMEDOUT;
+    wqi_mutex_unlock(&s->lock);
+    return err;
+}
+
+void wq_server_stop(wq_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    logf_(s, WQ_LOG_INFO, "stopping");
+    /* 1. No new connections. */
+    wq_listener_shutdown(s->listener);
+    wqi_thread_join(&s->accept_thread);
+    /* 2. Waiters in RETRIEVE get "ERROR 503 shutting down". */
+    wqi_registry_shutdown(s->registry);
+    /* 3. Idle connections are closed; busy ones finish their reply and
+     *    then see `stopping` and end. */
+    wqi_mutex_lock(&s->lock);
+    s->stopping = 1;
+    s->stop_requested = 1;
+    for (struct conn *cn = s->live; cn != NULL; cn = cn->next) {
+        if (!cn->busy) {
+            wq_conn_shutdown(cn->c);
+        }
+    }
+    while (s->nlive > 0) {
+        wqi_cond_wait(&s->changed, &s->lock);
+    }
+    wqi_cond_broadcast(&s->changed);
+    wqi_mutex_unlock(&s->lock);
+    /* 4. Join every thread and free. */
+    reap(s);
+    logf_(s, WQ_LOG_INFO, "stopped");
+    server_free(s);
+}
+
+const char *wq_server_endpoint(const wq_server *s)
+{
+    return s != NULL ? s->endpoint : "";
+}
+
+uint32_t wq_server_connections(wq_server *s)
+{
+    if (s == NULL) {
+        return 0;
+    }
+    wqi_mutex_lock(&s->lock);
+    uint32_t n = s->nlive;
+    wqi_mutex_unlock(&s->lock);
+    return n;
+}
