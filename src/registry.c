@@ -70,7 +70,7 @@ struct wqi_registry {
     wqi_registry_config cfg;
     const struct wqi_store_ops *store; /* never NULL (no_store) */
     wqi_names names;
-    wqi_ids leases;  /* id -> struct lease */
+    wqi_ids leases; /* id -> struct lease */
     uint64_t next_id;
     size_t nwaiting; /* waiters on all queues (id map reservation) */
     size_t nowners;
@@ -112,11 +112,13 @@ static wq_err store_item(const wqi_registry *r, wq_err (*hook)(void *, const cha
 
 /* Once nothing can come back to the queue's returned heap, give back its
  * memory. */
-static void queue_trim(queue *q)
+static void queue_trim(wqi_registry *r, queue *q)
 {
     if (q->leased == 0 && q->nwaiters == 0) {
         wqi_items_trim(&q->items);
     }
+    /* Slots reserved for waiters must stay (see lease_reserve). */
+    wqi_ids_compact(&r->leases, r->leases.count + r->nwaiting);
 }
 
 /* ---- owners' pins ------------------------------------------------------ */
@@ -315,7 +317,7 @@ static wq_err wait_for_item(wqi_registry *r, wqi_owner *o, queue *q, int64_t dea
         if (wqi_cond_wait_until(&o->cond, &r->lock, deadline_ms) == WQ_ETIMEDOUT && !w.done) {
             /* Not done, so q still exists and w is still in its list. */
             waiter_unlink(r, q, &w);
-            queue_trim(q);
+            queue_trim(r, q);
             break;
         }
     }
@@ -461,7 +463,7 @@ static wq_err owner_release_locked(wqi_registry *r, wqi_owner *o)
         lease_return(r, l);
         /* Oldest first: each item goes to the next waiter in turn. */
         dispatch(r, q);
-        queue_trim(q);
+        queue_trim(r, q);
     }
     return first;
 }
@@ -583,7 +585,7 @@ static wq_err queue_purge_locked(wqi_registry *r, queue *q, uint64_t *n)
             return err;
         }
         wqi_items_purge(&q->items);
-        queue_trim(q);
+        queue_trim(r, q);
     }
     if (n != NULL) {
         *n = ready;
@@ -731,8 +733,8 @@ static wq_err publish_locked(wqi_registry *r, queue *q, const void *payload, siz
     return WQ_OK;
 }
 
-wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len,
-                            const void *payload, size_t len, uint64_t *id)
+wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
+                            size_t len, uint64_t *id)
 {
     if (!name_ok(name, name_len) || (payload == NULL && len > 0)) {
         return WQ_EINVAL;
@@ -816,7 +818,7 @@ static wq_err lease_end(wqi_registry *r, wqi_owner *o, const char *name, size_t 
             lease_return(r, l);
             dispatch(r, q);
         }
-        queue_trim(q);
+        queue_trim(r, q);
     }
     wqi_mutex_unlock(&r->lock);
     return err;

@@ -200,8 +200,8 @@ wq_err wqi_registry_waiters(wqi_registry *r, const char *name, size_t name_len, 
  * started and retrieves wait on it, the oldest waiter gets the item before
  * this returns. Errors: WQ_ENOTFOUND, WQ_ELIMIT (ready + leased ==
  * max_items), WQ_ENOMEM, WQ_EINVAL, store errors. */
-wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len,
-                            const void *payload, size_t len, uint64_t *id);
+wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
+                            size_t len, uint64_t *id);
 
 /* RETRIEVE: lease the queue's oldest ready item (lowest id) to o and
  * describe it in *out (see wqi_item for how long payload is valid), or

@@ -35,15 +35,9 @@ static void ids_place(wqi_ids *m, uint64_t id, void *value)
     m->slots[i].value = value;
 }
 
-wq_err wqi_ids_reserve(wqi_ids *m, size_t n)
+/* Moves every entry into a new table of 2^bits slots. */
+static wq_err ids_rehash(wqi_ids *m, unsigned bits)
 {
-    if (n * 2 <= m->cap) {
-        return WQ_OK;
-    }
-    unsigned bits = IDS_MIN_BITS;
-    while (((size_t)1 << bits) < n * 2) {
-        bits++;
-    }
     wqi_ids old = *m;
     wqi_ids_slot *slots = wqi_calloc((size_t)1 << bits, sizeof *slots);
     if (slots == NULL) {
@@ -59,6 +53,33 @@ wq_err wqi_ids_reserve(wqi_ids *m, size_t n)
     }
     wqi_free(old.slots);
     return WQ_OK;
+}
+
+/* Smallest table size (log2) with n entries at load <= 1/load_inv. */
+static unsigned ids_bits_for(size_t n, size_t load_inv)
+{
+    unsigned bits = IDS_MIN_BITS;
+    while (((size_t)1 << bits) < n * load_inv) {
+        bits++;
+    }
+    return bits;
+}
+
+wq_err wqi_ids_reserve(wqi_ids *m, size_t n)
+{
+    if (n * 2 <= m->cap) {
+        return WQ_OK;
+    }
+    return ids_rehash(m, ids_bits_for(n, 2));
+}
+
+void wqi_ids_compact(wqi_ids *m, size_t keep)
+{
+    /* Small tables are not worth the churn. */
+    if (m->cap < 1024 || keep * 8 > m->cap) {
+        return;
+    }
+    (void)ids_rehash(m, ids_bits_for(keep, 4));
 }
 
 void wqi_ids_insert(wqi_ids *m, uint64_t id, void *value)

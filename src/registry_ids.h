@@ -25,7 +25,7 @@ typedef struct wqi_ids_slot {
 
 typedef struct wqi_ids {
     wqi_ids_slot *slots;
-    size_t cap; /* 0 or a power of two */
+    size_t cap;     /* 0 or a power of two */
     unsigned shift; /* 64 - log2(cap) */
     size_t count;
 } wqi_ids;
@@ -38,6 +38,13 @@ void wqi_ids_free(wqi_ids *m);
 /* Ensures that n entries in total fit without growing, so that inserts up
  * to that count cannot fail. WQ_ENOMEM leaves the map as it was. */
 wq_err wqi_ids_reserve(wqi_ids *m, size_t n);
+
+/* Gives memory back after a burst: if the table is large and at most 1/8
+ * full counting keep entries (the ones present plus any reserved for
+ * later), rehashes it to a quarter load, which leaves a factor of two
+ * before it grows again (no thrashing). Best effort: an allocation
+ * failure keeps the table as it is. keep must be >= count. */
+void wqi_ids_compact(wqi_ids *m, size_t keep);
 
 /* Adds id (nonzero, not present) -> value. Requires capacity reserved for
  * count + 1 entries. Never fails. */
