@@ -2,7 +2,12 @@
 set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/process.c
-  ${CMAKE_CURRENT_LIST_DIR}/npipe.c)
+  ${CMAKE_CURRENT_LIST_DIR}/npipe.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_conn.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_name.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_security.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_err.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_os.c)
 set(WORKQ_PLATFORM_LIBS advapi32)
 # Windows 7 is the oldest target: CancelIoEx, GetTickCount64, SRW locks and
 # condition variables are all there.
