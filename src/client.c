@@ -9,6 +9,10 @@
 #include "buf.h"
 #include "protocol.h"
 
+/* The public struct spells the limit as a number; keep the two in step. */
+_Static_assert(sizeof(((wq_queue_info *)0)->name) == WQI_QUEUE_NAME_MAX + 1,
+               "wq_queue_info.name must hold the longest queue name");
+
 struct wq_client {
     wq_conn *conn;
     int timeout_ms;

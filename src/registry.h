@@ -31,8 +31,8 @@
 
 #include <workq/errors.h>
 
-/* Longest queue name (PROTOCOL.md). */
-#define WQI_QUEUE_NAME_MAX 128
+#include "protocol.h" /* WQI_QUEUE_NAME_MAX */
+
 /* Default for wqi_registry_config.max_queues (PROTOCOL.md's --max-queues). */
 #define WQI_REGISTRY_DEFAULT_MAX_QUEUES 65536u
 /* A retrieve deadline meaning "answer at once" (RETRIEVE without wait-ms).

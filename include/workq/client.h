@@ -68,7 +68,7 @@ WQ_API wq_err wq_client_stop(wq_client *c, const char *queue);
 
 /* A queue as LIST and STATUS show it. */
 typedef struct wq_queue_info {
-    char name[129]; /* as first written; NUL-terminated */
+    char name[129]; /* as first written (at most 128 bytes); NUL-terminated */
     int started;    /* nonzero: started; zero: stopped */
     uint64_t ready;
     uint64_t leased;
