@@ -80,8 +80,15 @@ start_wine() {
   export WINEDLLOVERRIDES="mscoree,mshtml="
   unset DISPLAY
   mkdir -p "$WINEPREFIX"
-  wineboot -i >/dev/null 2>&1 || true
+  # The persistent server must come first: once wineboot has started an
+  # ordinary one, `wineserver -p` refuses (exit 2). A server left over from
+  # an earlier run on this prefix is ended first.
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
   wineserver -p
+  # Creates or updates the prefix; its complaints about the missing 32-bit
+  # half (wine32) do not matter to 64-bit tests.
+  wineboot -i </dev/null >/dev/null 2>&1
 }
 
 stop_wine() {

@@ -2,8 +2,10 @@
 #ifndef WORKQ_WORKQ_H
 #define WORKQ_WORKQ_H
 
+#include "client.h"
 #include "errors.h"
 #include "export.h"
+#include "server.h"
 #include "transport.h"
 
 #endif /* WORKQ_WORKQ_H */
