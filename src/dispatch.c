@@ -57,8 +57,9 @@ static wq_err lease_error(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wqi_r
         wqi_registry_queue_status(ctx->registry, req->queue, req->queue_len, &q) != WQ_OK) {
         return registry_error(ctx, out, req, err);
     }
-    return wqi_reply_error_queue(out, req->utf16, err, "this connection holds no such lease in queue ",
-                                 q.name, q.name_len, NULL);
+    return wqi_reply_error_queue(out, req->utf16, err,
+                                 "this connection holds no such lease in queue ", q.name,
+                                 q.name_len, NULL);
 }
 
 static wq_err do_status(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wqi_request *req)
@@ -68,8 +69,8 @@ static wq_err do_status(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wqi_req
     if (err != WQ_OK) {
         return registry_error(ctx, out, req, err);
     }
-    wqi_reply_queue rq = {q.name, q.name_len, q.started, q.ready, q.leased, q.published,
-                          q.completed};
+    wqi_reply_queue rq = {q.name,   q.name_len,  q.started,  q.ready,
+                          q.leased, q.published, q.completed};
     return wqi_reply_status(out, req->utf16, &rq);
 }
 
@@ -83,8 +84,8 @@ static wq_err do_list(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wqi_reque
     }
     err = wqi_reply_list_begin(out, req->utf16, n);
     for (size_t i = 0; i < n && err == WQ_OK; i++) {
-        wqi_reply_queue rq = {rows[i].name, rows[i].name_len, rows[i].started, rows[i].ready,
-                              rows[i].leased, 0, 0};
+        wqi_reply_queue rq = {
+            rows[i].name, rows[i].name_len, rows[i].started, rows[i].ready, rows[i].leased, 0, 0};
         err = wqi_reply_list_row(out, req->utf16, &rq);
     }
     wqi_registry_list_free(rows);
@@ -141,8 +142,8 @@ static wq_err apply(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf *out,
     case WQI_VERB_STATUS:
         return do_status(ctx, out, req);
     case WQI_VERB_PUBLISH:
-        err = wqi_registry_publish(r, req->queue, req->queue_len, req->payload, req->payload_len,
-                                   &n);
+        err =
+            wqi_registry_publish(r, req->queue, req->queue_len, req->payload, req->payload_len, &n);
         return err == WQ_OK ? wqi_reply_ok_u64(out, req->utf16, n)
                             : registry_error(ctx, out, req, err);
     case WQI_VERB_RETRIEVE:

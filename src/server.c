@@ -326,8 +326,8 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
     s->cfg = *cfg;
     wqi_mutex_init(&s->lock);
     wqi_cond_init(&s->changed);
-    wq_err err = wq_endpoint_resolve(cfg->transport, cfg->endpoint, s->endpoint,
-                                     sizeof s->endpoint);
+    wq_err err =
+        wq_endpoint_resolve(cfg->transport, cfg->endpoint, s->endpoint, sizeof s->endpoint);
     s->cfg.endpoint = s->endpoint; /* the caller's string need not outlive us */
 
     wqi_registry_config rc;

@@ -104,7 +104,7 @@ static void parse_options(int argc, char **argv, struct options *o)
             exit(EXIT_OK);
         } else if (v == NULL) {
             fail_usage(strncmp(a, "--", 2) == 0 ? "unknown option or missing value: "
-                                                 : "unexpected argument: ",
+                                                : "unexpected argument: ",
                        a);
         } else if (strcmp(a, "--endpoint") == 0) {
             o->cfg.endpoint = v;
@@ -180,8 +180,8 @@ int main(int argc, char **argv)
     char endpoint[WQ_ENDPOINT_MAX];
     wq_err err = wq_endpoint_resolve(o.cfg.transport, o.cfg.endpoint, endpoint, sizeof endpoint);
     if (err != WQ_OK) {
-        log_msg(&o, WQ_LOG_ERROR, "bad endpoint '%s': %s",
-                o.cfg.endpoint ? o.cfg.endpoint : "", wq_strerror(err));
+        log_msg(&o, WQ_LOG_ERROR, "bad endpoint '%s': %s", o.cfg.endpoint ? o.cfg.endpoint : "",
+                wq_strerror(err));
         return EXIT_FAILURE_START;
     }
 
@@ -191,8 +191,7 @@ int main(int argc, char **argv)
         err = wqi_pidfile_open(o.pidfile, &pid, &other);
         if (err != WQ_OK) {
             if (other != 0) {
-                log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by process %lu", o.pidfile,
-                        other);
+                log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by process %lu", o.pidfile, other);
             } else {
                 log_msg(&o, WQ_LOG_ERROR, "cannot open pid file %s: %s", o.pidfile,
                         wq_strerror(err));

@@ -10,3 +10,7 @@ workq_add_test(uds.paths test_uds_paths)
 # writes, vanishing peers, SIGPIPE, peer credentials, descriptors.
 workq_test_exe(test_uds_robustness posix/test_uds_robustness.c)
 workq_add_test(uds.robustness test_uds_robustness)
+
+# Server-level: half-sent messages are cut, others are served meanwhile.
+workq_test_exe(test_server_slow_clients posix/test_server_slow_clients.c)
+workq_add_test(server.slow_clients test_server_slow_clients)

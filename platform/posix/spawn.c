@@ -1,0 +1,171 @@
+/* spawn.c (POSIX) — run programs for the process tests (test support
+ * only). Output goes to unlinked temporary files, which need no reader
+ * thread and cannot fill up and block the child. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+extern char **environ;
+
+struct wqt_proc {
+    pid_t pid;
+    int out_fd;
+    int err_fd;
+    int exited;
+    int status;
+};
+
+static void die(const char *what)
+{
+    fprintf(stderr, "spawn: %s: %s\n", what, strerror(errno));
+    abort();
+}
+
+/* An anonymous temporary file: created, then unlinked at once. */
+static int temp_fd(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/wqt-spawn-XXXXXX", dir != NULL && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        die("mkstemp");
+    }
+    unlink(path);
+    return fd;
+}
+
+static char *slurp(int fd, size_t *len)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        die("fstat");
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        die("malloc");
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+        if (n <= 0) {
+            die("pread");
+        }
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *len = got;
+    close(fd);
+    return buf;
+}
+
+static wqt_proc *start(const char *program, const char *const *args, int in_fd)
+{
+    char path[512];
+    snprintf(path, sizeof path, "./%s", program);
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = path;
+    for (; args[n - 1] != NULL && n < 63; n++) {
+        argv[n] = args[n - 1];
+    }
+    argv[n] = NULL;
+    wqt_proc *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        die("calloc");
+    }
+    p->out_fd = temp_fd();
+    p->err_fd = temp_fd();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+    posix_spawn_file_actions_adddup2(&fa, p->out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, p->err_fd, 2);
+    int rc = posix_spawn(&p->pid, path, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        errno = rc;
+        die(path);
+    }
+    return p;
+}
+
+static void reap(wqt_proc *p, int options)
+{
+    if (p->exited) {
+        return;
+    }
+    int st;
+    pid_t r;
+    while ((r = waitpid(p->pid, &st, options)) < 0 && errno == EINTR) {
+    }
+    if (r < 0) {
+        die("waitpid");
+    }
+    if (r == p->pid) {
+        p->exited = 1;
+        p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+}
+
+static void collect(wqt_proc *p, wqt_output *out)
+{
+    reap(p, 0);
+    out->status = p->status;
+    out->out = slurp(p->out_fd, &out->out_len);
+    out->err = slurp(p->err_fd, &out->err_len);
+    free(p);
+}
+
+void wqt_run(const char *program, const char *const *args, const void *in, size_t in_len,
+             wqt_output *out)
+{
+    int in_fd = temp_fd();
+    if (in_len > 0 && pwrite(in_fd, in, in_len, 0) != (ssize_t)in_len) {
+        die("pwrite");
+    }
+    wqt_proc *p = start(program, args, in_fd);
+    close(in_fd);
+    collect(p, out);
+}
+
+wqt_proc *wqt_proc_start(const char *program, const char *const *args)
+{
+    int in_fd = temp_fd(); /* empty */
+    wqt_proc *p = start(program, args, in_fd);
+    close(in_fd);
+    return p;
+}
+
+void wqt_proc_stop(wqt_proc *p)
+{
+    if (!p->exited && kill(p->pid, SIGTERM) != 0 && errno != ESRCH) {
+        die("kill");
+    }
+}
+
+int wqt_proc_running(wqt_proc *p)
+{
+    reap(p, WNOHANG);
+    return !p->exited;
+}
+
+void wqt_proc_wait(wqt_proc *p, wqt_output *out)
+{
+    collect(p, out);
+}
+
+void wqt_output_free(wqt_output *out)
+{
+    free(out->out);
+    free(out->err);
+    memset(out, 0, sizeof *out);
+}

@@ -1,0 +1,46 @@
+/* spawn.h — run the project's programs as processes, for tests.
+ *
+ * Implemented per OS in platform/<os>/spawn.c and linked only into the
+ * test support library. A program is named by its file name and found in
+ * the current directory (CTest runs these tests in the directory holding
+ * workqd and workqctl). Standard input comes from a buffer, standard output
+ * and error are captured in memory. Aborts the test program on a failure
+ * of the machinery itself (not of the program run).
+ */
+#ifndef WQT_SPAWN_H
+#define WQT_SPAWN_H
+
+#include <stddef.h>
+
+typedef struct wqt_proc wqt_proc;
+
+/* What a finished process left. Buffers are NUL-terminated, owned by the
+ * struct, freed by wqt_output_free. */
+typedef struct wqt_output {
+    int status; /* exit status; 128 + signal number if killed by a signal */
+    char *out;
+    size_t out_len;
+    char *err;
+    size_t err_len;
+} wqt_output;
+
+/* Run program (a file name in the current directory; ".exe" is added on
+ * Windows) with args (NULL-terminated, not including the program), feed it
+ * in[0..in_len) on standard input, wait for it to end and collect what it
+ * wrote. */
+void wqt_run(const char *program, const char *const *args, const void *in, size_t in_len,
+             wqt_output *out);
+
+/* Start program in the background with standard input empty and output
+ * captured; ask it to stop gracefully with wqt_proc_stop (SIGTERM on
+ * POSIX, Ctrl-Break to its own process group on Windows) and collect it
+ * with wqt_proc_wait, which frees proc. */
+wqt_proc *wqt_proc_start(const char *program, const char *const *args);
+void wqt_proc_stop(wqt_proc *proc);
+/* Nonzero while the process has not exited. */
+int wqt_proc_running(wqt_proc *proc);
+void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
+
+void wqt_output_free(wqt_output *out);
+
+#endif /* WQT_SPAWN_H */
