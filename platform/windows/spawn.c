@@ -7,7 +7,7 @@
 
 #include "platform.h" /* windows.h */
 
-#include "spawn.h"
+#include "proc.h"
 
 struct wqt_proc {
     PROCESS_INFORMATION pi;

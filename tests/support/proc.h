@@ -1,4 +1,4 @@
-/* spawn.h — run the project's programs as processes, for tests.
+/* proc.h — run the project's programs as processes, for tests.
  *
  * Implemented per OS in platform/<os>/spawn.c and linked only into the
  * test support library. A program is named by its file name and found in
@@ -7,8 +7,8 @@
  * and error are captured in memory. Aborts the test program on a failure
  * of the machinery itself (not of the program run).
  */
-#ifndef WQT_SPAWN_H
-#define WQT_SPAWN_H
+#ifndef WQT_PROC_H
+#define WQT_PROC_H
 
 #include <stddef.h>
 
@@ -43,4 +43,4 @@ void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
 
 void wqt_output_free(wqt_output *out);
 
-#endif /* WQT_SPAWN_H */
+#endif /* WQT_PROC_H */
