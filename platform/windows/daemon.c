@@ -7,10 +7,14 @@
 #include "daemon.h"
 #include "platform.h"
 
-/* The console control handler runs on a thread the system creates; it may
- * only flag the stop, which wq_server_request_stop does safely. */
-static wq_server *volatile stopping_server;
-static volatile LONG stop_event = -1;
+/* How a console workqd is asked to stop: Ctrl-C, Ctrl-Break or closing the
+ * console — and, for tools and tests that share no console with it (Wine
+ * cannot deliver console events to a process without a real console), the
+ * named event Local\workqd-stop-<pid>, in the manner of Apache's
+ * per-process shutdown events. The console handler runs on a thread the
+ * system creates and only sets that event; the main thread waits on it. */
+static HANDLE stop_handle;
+static volatile LONG stop_reason = -1; /* the console event, or -1 */
 
 static BOOL WINAPI on_console_event(DWORD event)
 {
@@ -19,8 +23,8 @@ static BOOL WINAPI on_console_event(DWORD event)
     case CTRL_BREAK_EVENT:
     case CTRL_CLOSE_EVENT:
     case CTRL_SHUTDOWN_EVENT:
-        InterlockedCompareExchange(&stop_event, (LONG)event, -1);
-        wq_server_request_stop(stopping_server);
+        InterlockedCompareExchange(&stop_reason, (LONG)event, -1);
+        SetEvent(stop_handle);
         return TRUE;
     default:
         return FALSE;
@@ -29,15 +33,23 @@ static BOOL WINAPI on_console_event(DWORD event)
 
 void wqi_daemon_init_signals(void)
 {
+    /* Created first thing, so it exists before anyone can see the server
+     * answer and try to stop it. */
+    wchar_t name[64];
+    swprintf(name, 64, L"Local\\workqd-stop-%lu", (unsigned long)GetCurrentProcessId());
+    stop_handle = CreateEventW(NULL, TRUE, FALSE, name);
+    SetConsoleCtrlHandler(on_console_event, TRUE);
 }
 
 const char *wqi_daemon_wait_for_stop(wq_server *s)
 {
-    stopping_server = s;
-    SetConsoleCtrlHandler(on_console_event, TRUE);
-    wq_server_wait(s, WQ_WAIT_FOREVER);
-    SetConsoleCtrlHandler(on_console_event, FALSE);
-    switch (stop_event) {
+    (void)s;
+    if (stop_handle == NULL) {
+        /* Could not create the event: console events alone remain. */
+        stop_handle = CreateEventW(NULL, TRUE, FALSE, NULL);
+    }
+    WaitForSingleObject(stop_handle, INFINITE);
+    switch (stop_reason) {
     case CTRL_C_EVENT:
         return "Ctrl-C";
     case CTRL_BREAK_EVENT:
@@ -47,7 +59,7 @@ const char *wqi_daemon_wait_for_stop(wq_server *s)
     case CTRL_SHUTDOWN_EVENT:
         return "system shutdown";
     default:
-        return "stop request";
+        return "stop event";
     }
 }
 

@@ -11,6 +11,7 @@
 
 struct wqt_proc {
     PROCESS_INFORMATION pi;
+    char program[64];
     HANDLE out;
     HANDLE err;
 };
@@ -108,6 +109,7 @@ static wqt_proc *start(const char *program, const char *const *args, HANDLE in, 
     if (p == NULL) {
         die("calloc");
     }
+    snprintf(p->program, sizeof p->program, "%s", program);
     p->out = temp_file();
     p->err = temp_file();
     STARTUPINFOW si;
@@ -153,6 +155,7 @@ void wqt_run(const char *program, const char *const *args, const void *in, size_
 
 wqt_proc *wqt_proc_start(const char *program, const char *const *args)
 {
+
     HANDLE h = temp_file(); /* empty input */
     /* Its own process group, so that Ctrl-Break reaches it alone. */
     wqt_proc *p = start(program, args, h, CREATE_NEW_PROCESS_GROUP);
@@ -162,9 +165,19 @@ wqt_proc *wqt_proc_start(const char *program, const char *const *args)
 
 void wqt_proc_stop(wqt_proc *p)
 {
-    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, p->pi.dwProcessId)) {
-        die("GenerateConsoleCtrlEvent");
+    /* Ctrl-Break needs a console shared with the child, which CTest and
+     * Wine do not give; then use the program's stop event (workqd's
+     * Local\workqd-stop-<pid>). */
+    if (GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, p->pi.dwProcessId)) {
+        return;
     }
+    wchar_t name[96];
+    swprintf(name, 96, L"Local\\%hs-stop-%lu", p->program, (unsigned long)p->pi.dwProcessId);
+    HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name);
+    if (ev == NULL || !SetEvent(ev)) {
+        die("stop event");
+    }
+    CloseHandle(ev);
 }
 
 int wqt_proc_running(wqt_proc *p)

@@ -12,14 +12,15 @@
 
 /* Prepare stop signals before any thread starts: POSIX blocks SIGINT and
  * SIGTERM in every thread (so wqi_daemon_wait_for_stop can take them
- * synchronously) and ignores SIGPIPE; Windows does nothing yet. Call once,
- * first thing in main. */
+ * synchronously) and ignores SIGPIPE; Windows installs the console handler
+ * and creates the stop event Local\workqd-stop-<pid>. Call once, first
+ * thing in main. */
 void wqi_daemon_init_signals(void);
 
 /* Block until the operator asks to stop: SIGINT or SIGTERM on POSIX;
- * Ctrl-C, Ctrl-Break or closing the console on Windows — or until
- * wq_server_request_stop(s) is called. Returns the name of what stopped
- * us ("SIGTERM", "Ctrl-C", …) for the log. */
+ * Ctrl-C, Ctrl-Break, closing the console or the stop event on Windows.
+ * Returns the name of what stopped us ("SIGTERM", "Ctrl-C", …) for the
+ * log. */
 const char *wqi_daemon_wait_for_stop(wq_server *s);
 
 /* A pid file: created and locked by wqi_pidfile_open, holding our process

@@ -20,8 +20,9 @@
 static const char usage_text[] =
     "usage: workqd [options]\n"
     "\n"
-    "Run the workq service in the foreground until SIGINT/SIGTERM (Ctrl-C or\n"
-    "Ctrl-Break on Windows), logging to stderr.\n"
+    "Run the workq service in the foreground until SIGINT/SIGTERM (on Windows:\n"
+    "Ctrl-C, Ctrl-Break, or setting the event Local\\workqd-stop-PID), logging\n"
+    "to stderr.\n"
     "\n"
     "options:\n"
     "  --endpoint NAME          where to listen; default $WORKQ_ENDPOINT, else\n"

@@ -1,0 +1,125 @@
+/* test_workqd.c — workqd run as a process, as an operator runs it: options,
+ * readiness, a refused second instance, a graceful stop with a clean exit,
+ * and the log lines on stderr. Runs in the directory holding the programs
+ * (see tests/programs/CMakeLists.txt). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <workq/workq.h>
+
+#include "platform.h"
+#include "proc.h"
+#include "scratch.h"
+
+/* Wait until a server answers at endpoint. workqd has no readiness signal
+ * of its own on this path, so poll: connecting is cheap and a missing
+ * endpoint answers at once. Bounded: a server that never comes fails. */
+static void wait_until_serving(const char *endpoint, wqt_proc *p)
+{
+    for (int i = 0; i < 1000; i++) {
+        wq_client *c;
+        if (wq_client_open(endpoint, NULL, &c) == WQ_OK) {
+            wq_err err = wq_client_ping(c);
+            wq_client_close(c);
+            if (err == WQ_OK) {
+                return;
+            }
+        }
+        assert_true(wqt_proc_running(p));
+        wqi_sleep_ms(10);
+    }
+    fail_msg("workqd did not start serving on %s", endpoint);
+}
+
+static void help_and_version_tell_the_truth(void **state)
+{
+    (void)state;
+    wqt_output o;
+    const char *help[] = {"--help", NULL};
+    wqt_run("workqd", help, NULL, 0, &o);
+    assert_int_equal(o.status, 0);
+    const char *options[] = {"--endpoint",  "--max-connections", "--max-message", "--max-queues",
+                             "--max-items", "--idle-timeout",    "--pidfile",     "--log-level"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        assert_non_null(strstr(o.out, options[i]));
+    }
+    wqt_output_free(&o);
+    const char *version[] = {"--version", NULL};
+    wqt_run("workqd", version, NULL, 0, &o);
+    assert_int_equal(o.status, 0);
+    assert_non_null(strstr(o.out, "workqd "));
+    wqt_output_free(&o);
+}
+
+static void bad_options_exit_2_with_a_clear_message(void **state)
+{
+    (void)state;
+    const char *cases[][3] = {
+        {"--bogus", NULL, NULL},          {"--max-connections", "abc", NULL},
+        {"--max-connections", "0", NULL}, {"--max-items", "-1", NULL},
+        {"--idle-timeout", "1x", NULL},   {"--log-level", "loud", NULL},
+        {"--endpoint", NULL, NULL},       {"stray", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wqt_output o;
+        wqt_run("workqd", cases[i], NULL, 0, &o);
+        assert_int_equal(o.status, 2);
+        assert_non_null(strstr(o.err, "workqd: "));
+        assert_non_null(strstr(o.err, "--help"));
+        wqt_output_free(&o);
+    }
+}
+
+static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
+{
+    (void)state;
+    wqt_scratch ep;
+    wqt_scratch_init(&ep, NULL, "wqd");
+    const char *args[] = {"--endpoint", ep.endpoint, "--log-level", "debug", NULL};
+    wqt_proc *p = wqt_proc_start("workqd", args);
+    wait_until_serving(ep.endpoint, p);
+
+    /* A second workqd on the same endpoint: a clear message, exit 1, and
+     * the first keeps serving. */
+    const char *second[] = {"--endpoint", ep.endpoint, NULL};
+    wqt_output o2;
+    wqt_run("workqd", second, NULL, 0, &o2);
+    assert_int_equal(o2.status, 1);
+    assert_non_null(strstr(o2.err, "in use"));
+    wqt_output_free(&o2);
+
+    wq_client *c;
+    assert_int_equal(wq_client_open(ep.endpoint, NULL, &c), WQ_OK);
+    assert_int_equal(wq_client_create(c, "MyWorkQueue"), WQ_OK);
+    wq_client_close(c);
+
+    wqt_proc_stop(p);
+    wqt_output o;
+    wqt_proc_wait(p, &o);
+    assert_int_equal(o.status, 0);
+    /* One timestamped line per event. */
+    assert_non_null(strstr(o.err, "Z workqd["));
+    assert_non_null(strstr(o.err, "listening on"));
+    assert_non_null(strstr(o.err, "stopping"));
+    assert_non_null(strstr(o.err, "workqd stopped"));
+    wqt_output_free(&o);
+
+    /* Gone: nothing answers there any more. */
+    assert_int_equal(wq_client_open(ep.endpoint, NULL, &c), WQ_ENOENT);
+    wqt_scratch_cleanup(&ep);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(help_and_version_tell_the_truth),
+        cmocka_unit_test(bad_options_exit_2_with_a_clear_message),
+        cmocka_unit_test(serves_refuses_a_second_instance_and_stops_cleanly),
+    };
+    return cmocka_run_group_tests_name("programs.workqd", tests, NULL, NULL);
+}
