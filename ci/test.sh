@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ci/test.sh — install what is missing, build, and run every test: Linux
-# natively, then Windows (mingw-w64 cross build) under Wine.
+# natively (plain and with ASan/UBSan), then Windows (mingw-w64 cross build)
+# under Wine.
 #
 # Works on a fresh Debian 12 machine as root with nothing done first.
 # Exits non-zero if anything fails. Build trees live in build/ (git-ignored);
@@ -35,6 +36,11 @@ if [ "$what" != windows ]; then
   cmake --preset linux
   cmake --build --preset linux -j "$jobs"
   ctest --preset linux -j "$jobs" || status=1
+
+  step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+  cmake --preset linux-asan
+  cmake --build --preset linux-asan -j "$jobs"
+  ctest --preset linux-asan -j "$jobs" || status=1
 fi
 
 if [ "$what" != linux ]; then
