@@ -146,6 +146,12 @@ static wq_err reply_error(wq_client *c, const char *r, size_t n)
         return local_error(c, WQ_EPROTO);
     }
     set_message(c, r + 10, n - 10);
+    /* 503 covers two situations callers handle differently: retry later
+     * (busy) or reconnect to a new server (shutting down). workqd's
+     * sentence tells them apart. */
+    if (code == 503 && n - 10 >= 13 && memcmp(r + 10, "shutting down", 13) == 0) {
+        return WQ_ESHUTDOWN;
+    }
     return wq_err_from_code((int)code);
 }
 

@@ -7,7 +7,8 @@
  *
  * Errors: a protocol error reply (ERROR <code> <message>) is returned as
  * the wq_err of its code (wq_err_from_code: 404 → WQ_ENOTFOUND, …) and its
- * message is kept for wq_client_message(). Transport failures are returned
+ * message is kept for wq_client_message(). A 503 is WQ_ESHUTDOWN when the
+ * server says "shutting down", else WQ_EBUSY. Transport failures are returned
  * as they are (WQ_ECLOSED, WQ_ETIMEDOUT, …); after a transport failure the
  * connection is unusable and the client should be closed. A reply that
  * does not match PROTOCOL.md gives WQ_EPROTO.

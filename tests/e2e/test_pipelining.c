@@ -1,0 +1,118 @@
+/* test_pipelining.c — PROTOCOL.md: "A client may also send several
+ * requests before reading: the server answers them one by one, in order." */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <workq/server.h>
+#include <workq/transport.h>
+
+#include "live.h"
+
+static wqt_live live;
+
+static int stop_live(void **state)
+{
+    (void)state;
+    wqt_live_stop(&live);
+    return 0;
+}
+
+static void send_all(wq_conn *c, const char *const *requests, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(wq_conn_send(c, requests[i], strlen(requests[i]), WQT_LONG_MS), WQ_OK);
+    }
+}
+
+static void expect_all(wq_conn *c, const char *const *replies, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *msg;
+        size_t len;
+        assert_int_equal(wq_conn_recv(c, 1 << 20, WQT_LONG_MS, &msg, &len), WQ_OK);
+        if (len != strlen(replies[i]) || memcmp(msg, replies[i], len) != 0) {
+            print_error("reply %lu: expected \"%s\", got \"%.*s\"\n", (unsigned long)i, replies[i],
+                        (int)len, (const char *)msg);
+            wq_free(msg);
+            fail();
+        }
+        wq_free(msg);
+    }
+}
+
+static void three_requests_sent_back_to_back_get_three_replies_in_order(void **state)
+{
+    (void)state;
+    wqt_live_start(&live, "pipe", NULL);
+    wq_conn *c = wqt_live_conn(&live);
+    static const char *const requests[] = {"CREATE Pipe", "LIST", "PING"};
+    static const char *const replies[] = {"OK", "OK 1\nPipe stopped 0 0", "OK PONG"};
+    send_all(c, requests, 3);
+    expect_all(c, replies, 3);
+
+    /* An error in the middle changes nothing around it. */
+    static const char *const requests2[] = {"START Pipe\n", "FROB", "PUBLISH Pipe a b\n"};
+    send_all(c, requests2, 3);
+    void *msg;
+    size_t len;
+    assert_int_equal(wq_conn_recv(c, 1 << 20, WQT_LONG_MS, &msg, &len), WQ_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(msg, "OK", 2);
+    wq_free(msg);
+    assert_int_equal(wq_conn_recv(c, 1 << 20, WQT_LONG_MS, &msg, &len), WQ_OK);
+    assert_true(len > 10);
+    assert_memory_equal(msg, "ERROR 400 ", 10);
+    wq_free(msg);
+    static const char *const replies2[] = {"OK 1"};
+    expect_all(c, replies2, 1);
+    wq_conn_close(c);
+}
+
+static void many_requests_sent_back_to_back_are_answered_in_order(void **state)
+{
+    (void)state;
+    wqt_live_start(&live, "pipe", NULL);
+    wq_conn *c = wqt_live_conn(&live);
+    static const char *const setup[] = {"CREATE Pipe", "START Pipe"};
+    static const char *const ok2[] = {"OK", "OK"};
+    send_all(c, setup, 2);
+    expect_all(c, ok2, 2);
+    /* 50 publishes, then 50 retrieves, then read all 100 replies. */
+    char request[64];
+    char reply[64];
+    for (int i = 1; i <= 50; i++) {
+        snprintf(request, sizeof request, "PUBLISH Pipe payload %d", i);
+        assert_int_equal(wq_conn_send(c, request, strlen(request), WQT_LONG_MS), WQ_OK);
+    }
+    for (int i = 1; i <= 50; i++) {
+        assert_int_equal(wq_conn_send(c, "RETRIEVE Pipe", 13, WQT_LONG_MS), WQ_OK);
+    }
+    for (int i = 1; i <= 50; i++) {
+        snprintf(reply, sizeof reply, "OK %d", i);
+        const char *one[] = {reply};
+        expect_all(c, one, 1);
+    }
+    for (int i = 1; i <= 50; i++) {
+        snprintf(reply, sizeof reply, "ITEM %d payload %d", i, i);
+        const char *one[] = {reply};
+        expect_all(c, one, 1);
+    }
+    wq_conn_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(three_requests_sent_back_to_back_get_three_replies_in_order,
+                                  stop_live),
+        cmocka_unit_test_teardown(many_requests_sent_back_to_back_are_answered_in_order, stop_live),
+    };
+    return cmocka_run_group_tests_name("e2e.pipelining", tests, NULL, NULL);
+}
