@@ -155,18 +155,30 @@ static wq_err reply_error(wq_client *c, const char *r, size_t n)
     return wq_err_from_code((int)code);
 }
 
+/* Run the request in c->req. On WQ_OK *reply (owned by the caller) is a
+ * reply that is not an ERROR line, for the caller to parse; an ERROR reply
+ * becomes its wq_err, with the sentence kept for wq_client_message. */
+static wq_err call(wq_client *c, int64_t extra_ms, void **reply, size_t *n)
+{
+    wq_err err = round_trip(c, extra_ms, reply, n);
+    if (err == WQ_OK && (err = reply_error(c, *reply, *n)) != WQ_OK) {
+        wq_free(*reply);
+        *reply = NULL;
+    }
+    return err;
+}
+
 /* Run the request in c->req and check the reply is exactly `expect`
  * ("OK"), or an ERROR. */
 static wq_err expect_reply(wq_client *c, const char *expect)
 {
     void *reply;
     size_t n;
-    wq_err err = round_trip(c, 0, &reply, &n);
+    wq_err err = call(c, 0, &reply, &n);
     if (err != WQ_OK) {
         return err;
     }
-    err = reply_error(c, reply, n);
-    if (err == WQ_OK && (n != strlen(expect) || memcmp(reply, expect, n) != 0)) {
+    if (n != strlen(expect) || memcmp(reply, expect, n) != 0) {
         err = local_error(c, WQ_EPROTO);
     }
     wq_free(reply);
@@ -178,14 +190,13 @@ static wq_err expect_ok_u64(wq_client *c, uint64_t *value)
 {
     void *reply;
     size_t n;
-    wq_err err = round_trip(c, 0, &reply, &n);
+    wq_err err = call(c, 0, &reply, &n);
     if (err != WQ_OK) {
         return err;
     }
     const char *r = reply;
-    err = reply_error(c, r, n);
     uint64_t v = 0;
-    if (err == WQ_OK && (n < 4 || memcmp(r, "OK ", 3) != 0 || !parse_u64(r + 3, n - 3, &v))) {
+    if (n < 4 || memcmp(r, "OK ", 3) != 0 || !parse_u64(r + 3, n - 3, &v)) {
         err = local_error(c, WQ_EPROTO);
     }
     if (err == WQ_OK && value != NULL) {
@@ -308,13 +319,11 @@ wq_err wq_client_status(wq_client *c, const char *queue, wq_queue_info *info)
     void *reply = NULL;
     size_t n = 0;
     if (err == WQ_OK) {
-        err = round_trip(c, 0, &reply, &n);
+        err = call(c, 0, &reply, &n);
     }
     if (err == WQ_OK) {
         const char *r = reply;
-        err = reply_error(c, r, n);
-        if (err == WQ_OK &&
-            (n < 3 || memcmp(r, "OK ", 3) != 0 || !parse_queue_row(r + 3, r + n, 1, info))) {
+        if (n < 3 || memcmp(r, "OK ", 3) != 0 || !parse_queue_row(r + 3, r + n, 1, info)) {
             err = local_error(c, WQ_EPROTO);
         }
     }
@@ -380,13 +389,10 @@ wq_err wq_client_list(wq_client *c, wq_queue_info **rows, size_t *n)
     void *reply = NULL;
     size_t len = 0;
     if (err == WQ_OK) {
-        err = round_trip(c, 0, &reply, &len);
+        err = call(c, 0, &reply, &len);
     }
     if (err == WQ_OK) {
-        err = reply_error(c, reply, len);
-        if (err == WQ_OK) {
-            err = parse_list(c, reply, len, rows, n);
-        }
+        err = parse_list(c, reply, len, rows, n);
     }
     wq_free(reply);
     return err;
@@ -458,13 +464,10 @@ wq_err wq_client_retrieve(wq_client *c, const char *queue, int64_t wait_ms, wq_i
     void *reply = NULL;
     size_t n = 0;
     if (err == WQ_OK) {
-        err = round_trip(c, wait_ms > 0 ? wait_ms : 0, &reply, &n);
+        err = call(c, wait_ms > 0 ? wait_ms : 0, &reply, &n);
     }
     if (err == WQ_OK) {
-        err = reply_error(c, reply, n);
-        if (err == WQ_OK) {
-            err = parse_item(c, reply, n, item, found);
-        }
+        err = parse_item(c, reply, n, item, found);
     }
     wq_free(reply);
     return err;
@@ -519,7 +522,7 @@ wq_err wq_client_hello(wq_client *c, char *version, size_t size, uint64_t *max_m
     void *reply = NULL;
     size_t n = 0;
     if (err == WQ_OK) {
-        err = round_trip(c, 0, &reply, &n);
+        err = call(c, 0, &reply, &n);
     }
     if (err == WQ_OK) {
         /* "OK workq <version> 1 <max-message-bytes>" */
@@ -528,7 +531,6 @@ wq_err wq_client_hello(wq_client *c, char *version, size_t size, uint64_t *max_m
         const char *p = r;
         const char *f[5];
         size_t fl[5];
-        err = reply_error(c, r, n);
         int fields = 0;
         while (err == WQ_OK && fields < 5 && next_field(&p, end, &f[fields], &fl[fields])) {
             fields++;
