@@ -1,0 +1,248 @@
+/* test_client.c — the client library against a scripted fake server: it
+ * writes exactly the requests PROTOCOL.md describes, believes only replies
+ * that match it (anything else is WQ_EPROTO), and maps ERROR lines to
+ * wq_err with the server's sentence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <workq/client.h>
+
+#include "platform.h"
+#include "scratch.h"
+
+#define MAX_STEPS 8
+
+/* The fake server answers each request with the next scripted reply and
+ * records what it received. */
+struct script {
+    const char *replies[MAX_STEPS];
+    size_t reply_lens[MAX_STEPS]; /* 0: strlen */
+    size_t n;
+    char received[MAX_STEPS][256];
+    size_t received_lens[MAX_STEPS];
+    size_t got;
+    wq_listener *l;
+    wqi_thread t;
+};
+
+static void fake_server(void *arg)
+{
+    struct script *s = arg;
+    wq_conn *c;
+    if (wq_listener_accept(s->l, 20000, &c) != WQ_OK) {
+        return;
+    }
+    for (; s->got < s->n; s->got++) {
+        void *msg;
+        size_t len;
+        if (wq_conn_recv(c, 255, 20000, &msg, &len) != WQ_OK) {
+            break;
+        }
+        memcpy(s->received[s->got], msg, len);
+        s->received_lens[s->got] = len;
+        wq_free(msg);
+        const char *r = s->replies[s->got];
+        size_t rl = s->reply_lens[s->got] ? s->reply_lens[s->got] : strlen(r);
+        if (wq_conn_send(c, r, rl, 20000) != WQ_OK) {
+            break;
+        }
+    }
+    wq_conn_close(c);
+}
+
+static wqt_scratch ep;
+static struct script sc;
+
+/* Start the fake server with a script and open a client to it. */
+static wq_client *scripted(const char *const *replies, size_t n)
+{
+    memset(&sc, 0, sizeof sc);
+    for (size_t i = 0; i < n; i++) {
+        sc.replies[i] = replies[i];
+    }
+    sc.n = n;
+    wqt_scratch_init(&ep, wq_transport_mem(), "client");
+    assert_int_equal(wq_listener_open(wq_transport_mem(), ep.endpoint, NULL, &sc.l), WQ_OK);
+    assert_int_equal(wqi_thread_start(&sc.t, fake_server, &sc), WQ_OK);
+    wq_client_opts o;
+    wq_client_opts_init(&o);
+    o.transport = wq_transport_mem();
+    wq_client *c;
+    assert_int_equal(wq_client_open(ep.endpoint, &o, &c), WQ_OK);
+    return c;
+}
+
+static void finish(wq_client *c)
+{
+    wq_client_close(c);
+    wqi_thread_join(&sc.t);
+    wq_listener_close(sc.l);
+    wqt_scratch_cleanup(&ep);
+}
+
+static void assert_request(size_t i, const char *expect, size_t len)
+{
+    assert_true(i < sc.got);
+    assert_int_equal(sc.received_lens[i], len);
+    assert_memory_equal(sc.received[i], expect, len);
+}
+
+static void requests_are_written_as_the_protocol_says(void **state)
+{
+    (void)state;
+    const char *replies[] = {"OK", "OK 7", "EMPTY", "OK", "OK", "OK 3", "OK PONG"};
+    wq_client *c = scripted(replies, 7);
+    uint64_t id = 0, purged = 0;
+    wq_item item;
+    int found = 1;
+    assert_int_equal(wq_client_create(c, "MyWorkQueue"), WQ_OK);
+    assert_int_equal(wq_client_publish(c, "q", "a b\n\0c", 6, &id), WQ_OK);
+    assert_int_equal(id, 7);
+    assert_int_equal(wq_client_retrieve(c, "q", 250, &item, &found), WQ_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(wq_client_ack(c, "q", UINT64_MAX), WQ_OK);
+    assert_int_equal(wq_client_release(c, "q", 0), WQ_OK);
+    assert_int_equal(wq_client_purge(c, "q", &purged), WQ_OK);
+    assert_int_equal(purged, 3);
+    assert_int_equal(wq_client_ping(c), WQ_OK);
+    finish(c);
+    assert_request(0, "CREATE MyWorkQueue", 18);
+    assert_request(1, "PUBLISH q a b\n\0c", 16);
+    assert_request(2, "RETRIEVE q 250", 14);
+    assert_request(3, "ACK q 18446744073709551615", 26);
+    assert_request(4, "RELEASE q 0", 11);
+    assert_request(5, "PURGE q", 7);
+    assert_request(6, "PING", 4);
+}
+
+static void good_replies_are_parsed(void **state)
+{
+    (void)state;
+    const char *replies[] = {
+        "OK 2\nalpha started 3 1\nBeta stopped 0 0",
+        "OK Beta stopped 4 2 10 4",
+        "ITEM 42 two words\nand a line",
+        "OK workq 1.2.3 1 4194304",
+    };
+    wq_client *c = scripted(replies, 4);
+    wq_queue_info *rows;
+    size_t n;
+    assert_int_equal(wq_client_list(c, &rows, &n), WQ_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].name, "alpha");
+    assert_int_equal(rows[0].started, 1);
+    assert_int_equal(rows[0].ready, 3);
+    assert_int_equal(rows[0].leased, 1);
+    assert_string_equal(rows[1].name, "Beta");
+    assert_int_equal(rows[1].started, 0);
+    wq_free(rows);
+    wq_queue_info q;
+    assert_int_equal(wq_client_status(c, "Beta", &q), WQ_OK);
+    assert_string_equal(q.name, "Beta");
+    assert_int_equal(q.ready, 4);
+    assert_int_equal(q.leased, 2);
+    assert_int_equal(q.published, 10);
+    assert_int_equal(q.completed, 4);
+    wq_item item;
+    int found = 0;
+    assert_int_equal(wq_client_retrieve(c, "q", -1, &item, &found), WQ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(item.id, 42);
+    assert_int_equal(item.len, 20);
+    assert_memory_equal(item.payload, "two words\nand a line", 20);
+    wq_free(item.payload);
+    char version[16];
+    uint64_t max = 0;
+    assert_int_equal(wq_client_hello(c, version, sizeof version, &max), WQ_OK);
+    assert_string_equal(version, "1.2.3");
+    assert_int_equal(max, 4194304);
+    finish(c);
+    assert_request(2, "RETRIEVE q", 10); /* no wait: no number */
+}
+
+static void error_replies_become_their_codes_with_the_sentence(void **state)
+{
+    (void)state;
+    const char *replies[] = {
+        "ERROR 409 queue MyWorkQueue already exists",
+        "ERROR 404 no such queue nope",
+        "ERROR 503 shutting down",
+        "ERROR 503 server busy",
+        "ERROR 507 queue q is full",
+    };
+    wq_client *c = scripted(replies, 5);
+    assert_int_equal(wq_client_create(c, "myworkqueue"), WQ_EEXIST);
+    assert_string_equal(wq_client_message(c), "queue MyWorkQueue already exists");
+    assert_int_equal(wq_client_delete(c, "nope"), WQ_ENOTFOUND);
+    assert_string_equal(wq_client_message(c), "no such queue nope");
+    assert_int_equal(wq_client_ping(c), WQ_ESHUTDOWN);
+    assert_int_equal(wq_client_ping(c), WQ_EBUSY);
+    assert_int_equal(wq_client_publish(c, "q", "x", 1, NULL), WQ_ELIMIT);
+    finish(c);
+}
+
+static void replies_that_break_the_protocol_are_eproto(void **state)
+{
+    (void)state;
+    const char *replies[] = {
+        "OK x",                /* publish: not a number */
+        "OK 2\nq started 1 1", /* list: a row missing */
+        "OK 1\nq running 1 1", /* list: unknown state */
+        "ITEM x hello",        /* retrieve: bad id */
+        "OK q stopped 1 2 3",  /* status: a counter missing */
+        "ERROR 4x4 what",      /* malformed error line */
+        "OK PONG extra",       /* ping: trailing junk */
+        "OK workq 1.0 1 -5",   /* hello: bad number */
+    };
+    wq_client *c = scripted(replies, 8);
+    wq_queue_info *rows = NULL;
+    size_t n = 0;
+    wq_item item;
+    int found = 0;
+    wq_queue_info q;
+    assert_int_equal(wq_client_publish(c, "q", "x", 1, NULL), WQ_EPROTO);
+    assert_int_equal(wq_client_list(c, &rows, &n), WQ_EPROTO);
+    assert_null(rows);
+    assert_int_equal(wq_client_list(c, &rows, &n), WQ_EPROTO);
+    assert_int_equal(wq_client_retrieve(c, "q", -1, &item, &found), WQ_EPROTO);
+    assert_int_equal(found, 0);
+    assert_null(item.payload);
+    assert_int_equal(wq_client_status(c, "q", &q), WQ_EPROTO);
+    assert_int_equal(wq_client_create(c, "q"), WQ_EPROTO);
+    assert_int_equal(wq_client_ping(c), WQ_EPROTO);
+    assert_int_equal(wq_client_hello(c, NULL, 0, NULL), WQ_EPROTO);
+    finish(c);
+}
+
+static void a_bad_queue_name_is_refused_before_anything_is_sent(void **state)
+{
+    (void)state;
+    const char *replies[] = {"OK PONG"};
+    wq_client *c = scripted(replies, 1);
+    /* A space would smuggle an argument: "ACK a 5 7". */
+    assert_int_equal(wq_client_ack(c, "a 5", 7), WQ_EBADREQ);
+    assert_int_equal(wq_client_create(c, ""), WQ_EBADREQ);
+    assert_int_equal(wq_client_publish(c, "bad\nname", "x", 1, NULL), WQ_EBADREQ);
+    assert_string_equal(wq_client_message(c), "bad queue name");
+    assert_int_equal(wq_client_ping(c), WQ_OK);
+    finish(c);
+    assert_int_equal(sc.got, 1);
+    assert_request(0, "PING", 4); /* the first thing the server saw */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(requests_are_written_as_the_protocol_says),
+        cmocka_unit_test(good_replies_are_parsed),
+        cmocka_unit_test(error_replies_become_their_codes_with_the_sentence),
+        cmocka_unit_test(replies_that_break_the_protocol_are_eproto),
+        cmocka_unit_test(a_bad_queue_name_is_refused_before_anything_is_sent),
+    };
+    return cmocka_run_group_tests_name("client", tests, NULL, NULL);
+}
