@@ -65,6 +65,7 @@ const char *wqi_daemon_wait_for_stop(wq_server *s)
 
 struct wqi_pidfile {
     HANDLE h;
+    wchar_t path[MAX_PATH];
 };
 
 static wq_err map_error(DWORD e)
@@ -95,15 +96,18 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     if (p == NULL) {
         return WQ_ENOMEM;
     }
-    /* No sharing for writers: a second workqd cannot open it while we run,
-     * and the file goes away with our handle, even after a crash. */
-    p->h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
-                       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    /* Readers welcome, writers not: a second workqd fails to open it while
+     * we run (sharing violation). Not FILE_FLAG_DELETE_ON_CLOSE: that would
+     * make every reader need FILE_SHARE_DELETE, so `type workqd.pid` would
+     * fail. A file left by a crash is simply overwritten next time. */
+    p->h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS,
+                       FILE_ATTRIBUTE_NORMAL, NULL);
     if (p->h == INVALID_HANDLE_VALUE) {
         wq_err err = map_error(GetLastError());
         wqi_free(p);
         return err;
     }
+    memcpy(p->path, wpath, sizeof wpath);
     *out = p;
     return WQ_OK;
 }
@@ -113,7 +117,9 @@ wq_err wqi_pidfile_write(wqi_pidfile *p)
     char text[32];
     int n = snprintf(text, sizeof text, "%lu\n", (unsigned long)GetCurrentProcessId());
     DWORD written = 0;
-    if (n < 0 || !WriteFile(p->h, text, (DWORD)n, &written, NULL) || written != (DWORD)n) {
+    /* Flushed so that readers see it while we run. */
+    if (n < 0 || !WriteFile(p->h, text, (DWORD)n, &written, NULL) || written != (DWORD)n ||
+        !FlushFileBuffers(p->h)) {
         return map_error(GetLastError());
     }
     return WQ_OK;
@@ -122,7 +128,8 @@ wq_err wqi_pidfile_write(wqi_pidfile *p)
 void wqi_pidfile_close(wqi_pidfile *p)
 {
     if (p != NULL) {
-        CloseHandle(p->h); /* FILE_FLAG_DELETE_ON_CLOSE removes it */
+        CloseHandle(p->h);
+        DeleteFileW(p->path);
         wqi_free(p);
     }
 }

@@ -193,6 +193,8 @@ int main(int argc, char **argv)
         if (err != WQ_OK) {
             if (other != 0) {
                 log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by process %lu", o.pidfile, other);
+            } else if (err == WQ_EADDRINUSE) {
+                log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by another process", o.pidfile);
             } else {
                 log_msg(&o, WQ_LOG_ERROR, "cannot open pid file %s: %s", o.pidfile,
                         wq_strerror(err));

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -114,12 +115,63 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     wqt_scratch_cleanup(&ep);
 }
 
+/* Reads a whole small file, or returns 0 if it cannot be opened. */
+static int read_file(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return 1;
+}
+
+static void pidfile_holds_the_pid_while_running_and_goes_away(void **state)
+{
+    (void)state;
+    wqt_scratch ep, ep2;
+    wqt_scratch_init(&ep, NULL, "pid");
+    wqt_scratch_init(&ep2, NULL, "pid2");
+    char pidfile[WQ_ENDPOINT_MAX * 2];
+    wqt_scratch_path(&ep, "workqd.pid", pidfile, sizeof pidfile);
+    const char *args[] = {"--endpoint", ep.endpoint, "--pidfile", pidfile, NULL};
+    wqt_proc *p = wqt_proc_start("workqd", args);
+    wait_until_serving(ep.endpoint, p);
+
+    char text[64];
+    assert_true(read_file(pidfile, text, sizeof text));
+    size_t digits = strspn(text, "0123456789");
+    assert_true(digits > 0);
+    assert_true(text[digits] == '\n' || text[digits] == '\0');
+
+    /* Another workqd with the same pid file refuses to start, whatever
+     * its endpoint. */
+    const char *second[] = {"--endpoint", ep2.endpoint, "--pidfile", pidfile, NULL};
+    wqt_output o2;
+    wqt_run("workqd", second, NULL, 0, &o2);
+    assert_int_equal(o2.status, 1);
+    assert_non_null(strstr(o2.err, "pid file"));
+    wqt_output_free(&o2);
+
+    wqt_proc_stop(p);
+    wqt_output o;
+    wqt_proc_wait(p, &o);
+    assert_int_equal(o.status, 0);
+    wqt_output_free(&o);
+    assert_false(read_file(pidfile, text, sizeof text));
+    wqt_scratch_cleanup(&ep2);
+    wqt_scratch_cleanup(&ep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(help_and_version_tell_the_truth),
         cmocka_unit_test(bad_options_exit_2_with_a_clear_message),
         cmocka_unit_test(serves_refuses_a_second_instance_and_stops_cleanly),
+        cmocka_unit_test(pidfile_holds_the_pid_while_running_and_goes_away),
     };
     return cmocka_run_group_tests_name("programs.workqd", tests, NULL, NULL);
 }

@@ -62,8 +62,18 @@ void wqt_scratch_init(wqt_scratch *s, const wq_transport *t, const char *tag)
     }
 #ifdef _WIN32
     /* The tick count keeps names from two runs with a recycled pid apart. */
-    fmt(s->endpoint, sizeof s->endpoint, "wqtest-%s-%llu-%lu-%llu", tag, pid, id,
-        (unsigned long long)GetTickCount64());
+    unsigned long long tick = (unsigned long long)GetTickCount64();
+    fmt(s->endpoint, sizeof s->endpoint, "wqtest-%s-%llu-%lu-%llu", tag, pid, id, tick);
+    /* A directory for files a test needs beside the pipe (pid files). */
+    char tmp[MAX_PATH];
+    DWORD n = GetTempPathA(sizeof tmp, tmp);
+    if (n == 0 || n >= sizeof tmp) {
+        fail("GetTempPath failed");
+    }
+    fmt(s->dir, sizeof s->dir, "%swqt-%llu-%lu-%llu", tmp, pid, id, tick);
+    if (!CreateDirectoryA(s->dir, NULL)) {
+        fail("CreateDirectory failed");
+    }
 #else
     const char *tmp = getenv("TMPDIR");
     if (tmp == NULL || tmp[0] == '\0') {
@@ -109,14 +119,46 @@ static void remove_tree(const char *dir)
 }
 #endif
 
+#ifdef _WIN32
+/* Remove the files a test left in dir, then dir. */
+static void remove_tree(const char *dir)
+{
+    char pattern[WQ_ENDPOINT_MAX * 2];
+    fmt(pattern, sizeof pattern, "%s\\*", dir);
+    WIN32_FIND_DATAA fd;
+    HANDLE h = FindFirstFileA(pattern, &fd);
+    if (h != INVALID_HANDLE_VALUE) {
+        do {
+            if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+                char path[WQ_ENDPOINT_MAX * 2];
+                fmt(path, sizeof path, "%s\\%s", dir, fd.cFileName);
+                DeleteFileA(path);
+            }
+        } while (FindNextFileA(h, &fd));
+        FindClose(h);
+    }
+    RemoveDirectoryA(dir);
+}
+#endif
+
 void wqt_scratch_cleanup(wqt_scratch *s)
 {
-#ifndef _WIN32
     if (s->dir[0] != '\0') {
         remove_tree(s->dir);
     }
-#endif
     memset(s, 0, sizeof *s);
+}
+
+void wqt_scratch_path(const wqt_scratch *s, const char *name, char *buf, size_t size)
+{
+    if (s->dir[0] == '\0') {
+        fail("this scratch endpoint has no directory");
+    }
+#ifdef _WIN32
+    fmt(buf, size, "%s\\%s", s->dir, name);
+#else
+    fmt(buf, size, "%s/%s", s->dir, name);
+#endif
 }
 
 const char *wqt_scratch_dir(const wqt_scratch *s)

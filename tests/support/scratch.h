@@ -12,8 +12,8 @@
 typedef struct wqt_scratch {
     /* The endpoint to pass to wq_listener_open/wq_conn_connect. */
     char endpoint[WQ_ENDPOINT_MAX];
-    /* POSIX native: the private temporary directory holding the socket
-     * ("" otherwise). */
+    /* Native: a private temporary directory (POSIX: it holds the socket;
+     * Windows: for files a test needs); "" for mem. */
     char dir[WQ_ENDPOINT_MAX];
 } wqt_scratch;
 
@@ -27,8 +27,11 @@ void wqt_scratch_init(wqt_scratch *s, const wq_transport *t, const char *tag);
  * directory (a socket or lock file a crashed listener left behind). */
 void wqt_scratch_cleanup(wqt_scratch *s);
 
-/* The same directory, for tests that need a path of their own beside the
- * endpoint (POSIX only; "" on Windows). */
+/* The same directory ("" for mem). */
 const char *wqt_scratch_dir(const wqt_scratch *s);
+
+/* The path of a file called name in that directory, removed with it by
+ * wqt_scratch_cleanup. Aborts if there is no directory or no room. */
+void wqt_scratch_path(const wqt_scratch *s, const char *name, char *buf, size_t size);
 
 #endif /* WQT_SCRATCH_H */
