@@ -16,62 +16,24 @@
 
 #include <workq/transport.h>
 
-#include "alloc.h"
+#include "conn_fixture.h"
 #include "platform.h"
 #include "scratch.h"
-
-/* Generous: a wait this long only ends a test that is already broken. */
-#define LONG_MS 20000
 
 static const wq_transport *T; /* the backend under test */
 
 /* ---- helpers ---------------------------------------------------------- */
 
-struct fixture {
-    wqt_scratch ep;
-    wq_listener *l;
-};
-
 static int open_listener(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    wqt_scratch_init(&f->ep, T, "c");
-    assert_int_equal(wq_listener_open(T, f->ep.endpoint, NULL, &f->l), WQ_OK);
-    *state = f;
+    *state = wqt_listening_open(T, "c");
     return 0;
 }
 
 static int close_listener(void **state)
 {
-    struct fixture *f = *state;
-    wq_listener_close(f->l);
-    wqt_scratch_cleanup(&f->ep);
-    free(f);
+    wqt_listening_close(*state);
     return 0;
-}
-
-/* Connect a client and accept its server end. */
-static void pair(struct fixture *f, wq_conn **client, wq_conn **server)
-{
-    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, LONG_MS, client), WQ_OK);
-    assert_int_equal(wq_listener_accept(f->l, LONG_MS, server), WQ_OK);
-}
-
-static void send_str(wq_conn *c, const char *s)
-{
-    assert_int_equal(wq_conn_send(c, s, strlen(s), LONG_MS), WQ_OK);
-}
-
-static void expect_str(wq_conn *c, const char *s)
-{
-    void *buf;
-    size_t len;
-    assert_int_equal(wq_conn_recv(c, 1 << 20, LONG_MS, &buf, &len), WQ_OK);
-    assert_int_equal(len, strlen(s));
-    assert_memory_equal(buf, s, len);
-    assert_int_equal(((char *)buf)[len], '\0');
-    wq_free(buf);
 }
 
 /* An echo server: an accept loop that gives every connection a thread
@@ -96,10 +58,10 @@ static void echo_loop(wq_conn *c)
     for (;;) {
         void *buf;
         size_t len;
-        if (wq_conn_recv(c, 1 << 21, LONG_MS, &buf, &len) != WQ_OK) {
+        if (wq_conn_recv(c, 1 << 21, WQT_LONG_MS, &buf, &len) != WQ_OK) {
             return;
         }
-        wq_err err = wq_conn_send(c, buf, len, LONG_MS);
+        wq_err err = wq_conn_send(c, buf, len, WQT_LONG_MS);
         wq_free(buf);
         if (err != WQ_OK) {
             return;
@@ -161,97 +123,68 @@ static void echo_stop(struct echo_server *s)
     free(s->conns);
 }
 
-/* A message of n bytes with a pattern that catches reordering and loss. */
-static unsigned char *pattern(size_t n, unsigned seed)
-{
-    unsigned char *p = malloc(n > 0 ? n : 1);
-    assert_non_null(p);
-    uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < n; i++) {
-        x = x * 1103515245u + 12345u;
-        p[i] = (unsigned char)(x >> 16);
-    }
-    return p;
-}
-
-/* Sends one message from a thread (for messages larger than OS buffers). */
-struct sender {
-    wqi_thread t;
-    wq_conn *c;
-    const void *buf;
-    size_t len;
-    wq_err result;
-};
-
-static void sender_main(void *arg)
-{
-    struct sender *s = arg;
-    s->result = wq_conn_send(s->c, s->buf, s->len, LONG_MS);
-}
-
 /* ---- the contract ----------------------------------------------------- */
 
 static void listen_connect_accept_and_echo(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
-    send_str(client, "hello");
-    expect_str(server, "hello");
-    send_str(server, "world");
-    expect_str(client, "world");
+    wqt_pair(f, &client, &server);
+    wqt_send_str(client, "hello");
+    wqt_expect_str(server, "hello");
+    wqt_send_str(server, "world");
+    wqt_expect_str(client, "world");
     wq_conn_close(client);
     wq_conn_close(server);
 }
 
 static void three_messages_back_to_back_arrive_as_three(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
-    send_str(client, "one");
-    send_str(client, "two two");
-    send_str(client, "three three three");
-    expect_str(server, "one");
-    expect_str(server, "two two");
-    expect_str(server, "three three three");
+    wqt_pair(f, &client, &server);
+    wqt_send_str(client, "one");
+    wqt_send_str(client, "two two");
+    wqt_send_str(client, "three three three");
+    wqt_expect_str(server, "one");
+    wqt_expect_str(server, "two two");
+    wqt_expect_str(server, "three three three");
     wq_conn_close(client);
     wq_conn_close(server);
 }
 
 static void empty_message_is_a_message(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
-    assert_int_equal(wq_conn_send(client, NULL, 0, LONG_MS), WQ_OK);
-    send_str(client, "after");
+    wqt_pair(f, &client, &server);
+    assert_int_equal(wq_conn_send(client, NULL, 0, WQT_LONG_MS), WQ_OK);
+    wqt_send_str(client, "after");
     void *buf;
     size_t len = 99;
-    assert_int_equal(wq_conn_recv(server, 100, LONG_MS, &buf, &len), WQ_OK);
+    assert_int_equal(wq_conn_recv(server, 100, WQT_LONG_MS, &buf, &len), WQ_OK);
     assert_int_equal(len, 0);
     assert_non_null(buf);
     assert_int_equal(((char *)buf)[0], '\0');
     wq_free(buf);
-    expect_str(server, "after");
+    wqt_expect_str(server, "after");
     wq_conn_close(client);
     wq_conn_close(server);
 }
 
 static void one_mebibyte_message_arrives_intact(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     size_t n = 1u << 20;
-    unsigned char *msg = pattern(n, 7);
-    struct sender s = {.c = client, .buf = msg, .len = n};
-    assert_int_equal(wqi_thread_start(&s.t, sender_main, &s), WQ_OK);
+    unsigned char *msg = wqt_pattern(n, 7);
+    wqt_sender s;
+    wqt_sender_start(&s, client, msg, n, WQT_LONG_MS);
     void *buf;
     size_t len;
-    assert_int_equal(wq_conn_recv(server, n, LONG_MS, &buf, &len), WQ_OK);
-    wqi_thread_join(&s.t);
-    assert_int_equal(s.result, WQ_OK);
+    assert_int_equal(wq_conn_recv(server, n, WQT_LONG_MS, &buf, &len), WQ_OK);
+    assert_int_equal(wqt_sender_join(&s), WQ_OK);
     assert_int_equal(len, n);
     assert_memory_equal(buf, msg, n);
     wq_free(buf);
@@ -260,45 +193,35 @@ static void one_mebibyte_message_arrives_intact(void **state)
     wq_conn_close(server);
 }
 
-static size_t largest_alloc;
-
-static void note_alloc(size_t size)
-{
-    if (size > largest_alloc) {
-        largest_alloc = size;
-    }
-}
-
 static void max_size_accepted_and_max_plus_one_rejected_without_allocating(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     /* Small enough to sit in any OS buffer, so the sends complete without
      * a reader. */
     const size_t max = 16 * 1024;
-    unsigned char *msg = pattern(max + 1, 3);
-    assert_int_equal(wq_conn_send(client, msg, max, LONG_MS), WQ_OK);
+    unsigned char *msg = wqt_pattern(max + 1, 3);
+    assert_int_equal(wq_conn_send(client, msg, max, WQT_LONG_MS), WQ_OK);
     void *buf;
     size_t len;
-    assert_int_equal(wq_conn_recv(server, max, LONG_MS, &buf, &len), WQ_OK);
+    assert_int_equal(wq_conn_recv(server, max, WQT_LONG_MS, &buf, &len), WQ_OK);
     assert_int_equal(len, max);
     assert_memory_equal(buf, msg, max);
     wq_free(buf);
 
-    assert_int_equal(wq_conn_send(client, msg, max + 1, LONG_MS), WQ_OK);
-    largest_alloc = 0;
-    wqi_alloc_set_observer(note_alloc);
-    wq_err err = wq_conn_recv(server, max, LONG_MS, &buf, &len);
-    wqi_alloc_set_observer(NULL);
+    assert_int_equal(wq_conn_send(client, msg, max + 1, WQT_LONG_MS), WQ_OK);
+    wqt_alloc_watch();
+    wq_err err = wq_conn_recv(server, max, WQT_LONG_MS, &buf, &len);
+    size_t largest = wqt_alloc_unwatch();
     assert_int_equal(err, WQ_EMSGSIZE);
     assert_null(buf);
-    assert_true(largest_alloc <= max);
+    assert_true(largest <= max);
     /* The receive side is finished, the send side still works: a server
      * can still tell the client why before it closes. */
-    assert_int_equal(wq_conn_recv(server, max, LONG_MS, &buf, &len), WQ_EPROTO);
-    send_str(server, "ERROR 413 message too large");
-    expect_str(client, "ERROR 413 message too large");
+    assert_int_equal(wq_conn_recv(server, max, WQT_LONG_MS, &buf, &len), WQ_EPROTO);
+    wqt_send_str(server, "ERROR 413 message too large");
+    wqt_expect_str(client, "ERROR 413 message too large");
     free(msg);
     wq_conn_close(client);
     wq_conn_close(server);
@@ -319,18 +242,18 @@ static void client_main(void *arg)
 {
     struct client_job *j = arg;
     wq_conn *c;
-    j->err = wq_conn_connect(T, j->endpoint, LONG_MS, &c);
+    j->err = wq_conn_connect(T, j->endpoint, WQT_LONG_MS, &c);
     if (j->err != WQ_OK) {
         return;
     }
     for (int i = 0; i < ROUND_TRIPS; i++) {
         char msg[64];
         int n = snprintf(msg, sizeof msg, "client %u trip %d", j->id, i);
-        j->err = wq_conn_send(c, msg, (size_t)n, LONG_MS);
+        j->err = wq_conn_send(c, msg, (size_t)n, WQT_LONG_MS);
         void *buf = NULL;
         size_t len = 0;
         if (j->err == WQ_OK) {
-            j->err = wq_conn_recv(c, 256, LONG_MS, &buf, &len);
+            j->err = wq_conn_recv(c, 256, WQT_LONG_MS, &buf, &len);
         }
         if (j->err != WQ_OK) {
             break;
@@ -345,7 +268,7 @@ static void client_main(void *arg)
 
 static void sixteen_clients_each_do_a_thousand_round_trips(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     struct echo_server s;
     echo_start(&s, f->l, 1);
     struct client_job jobs[CLIENTS];
@@ -369,61 +292,61 @@ static void connect_to_a_missing_endpoint_fails_at_once(void **state)
     wqt_scratch ep;
     wqt_scratch_init(&ep, T, "missing");
     wq_conn *c = (wq_conn *)&ep; /* must be reset to NULL */
-    assert_int_equal(wq_conn_connect(T, ep.endpoint, LONG_MS, &c), WQ_ENOENT);
+    assert_int_equal(wq_conn_connect(T, ep.endpoint, WQT_LONG_MS, &c), WQ_ENOENT);
     assert_null(c);
     wqt_scratch_cleanup(&ep);
 }
 
 static void second_listener_gets_addrinuse_and_first_still_works(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_listener *second = NULL;
     assert_int_equal(wq_listener_open(T, f->ep.endpoint, NULL, &second), WQ_EADDRINUSE);
     assert_null(second);
     struct echo_server s;
     echo_start(&s, f->l, 0);
     wq_conn *c;
-    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, LONG_MS, &c), WQ_OK);
-    send_str(c, "still here");
-    expect_str(c, "still here");
+    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, WQT_LONG_MS, &c), WQ_OK);
+    wqt_send_str(c, "still here");
+    wqt_expect_str(c, "still here");
     wq_conn_close(c);
     echo_stop(&s);
 }
 
 static void receive_after_peer_closed_gets_eclosed(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     /* A message sent just before closing is still delivered: a server
      * answers "ERROR 413" and then hangs up. */
-    send_str(server, "last words");
+    wqt_send_str(server, "last words");
     wq_conn_close(server);
-    expect_str(client, "last words");
+    wqt_expect_str(client, "last words");
     void *buf;
     size_t len;
-    assert_int_equal(wq_conn_recv(client, 100, LONG_MS, &buf, &len), WQ_ECLOSED);
+    assert_int_equal(wq_conn_recv(client, 100, WQT_LONG_MS, &buf, &len), WQ_ECLOSED);
     assert_null(buf);
     /* And in the other direction. */
     wq_conn *client2, *server2;
-    pair(f, &client2, &server2);
+    wqt_pair(f, &client2, &server2);
     wq_conn_close(client2);
-    assert_int_equal(wq_conn_recv(server2, 100, LONG_MS, &buf, &len), WQ_ECLOSED);
+    assert_int_equal(wq_conn_recv(server2, 100, WQT_LONG_MS, &buf, &len), WQ_ECLOSED);
     wq_conn_close(server2);
     wq_conn_close(client);
 }
 
 static void send_after_peer_closed_gets_eclosed(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     wq_conn_close(server);
     /* The first send may still be taken by the OS before it notices; a
      * later one must fail, and never kill the process (SIGPIPE). */
     wq_err err = WQ_OK;
     for (int i = 0; i < 100 && err == WQ_OK; i++) {
-        err = wq_conn_send(client, "x", 1, LONG_MS);
+        err = wq_conn_send(client, "x", 1, WQT_LONG_MS);
     }
     assert_int_equal(err, WQ_ECLOSED);
     wq_conn_close(client);
@@ -431,28 +354,28 @@ static void send_after_peer_closed_gets_eclosed(void **state)
 
 static void receive_timeout_gets_etimedout_and_the_connection_lives(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     void *buf;
     size_t len;
     assert_int_equal(wq_conn_recv(server, 100, 50, &buf, &len), WQ_ETIMEDOUT);
     assert_null(buf);
     assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_ETIMEDOUT);
-    send_str(client, "late");
-    expect_str(server, "late");
+    wqt_send_str(client, "late");
+    wqt_expect_str(server, "late");
     wq_conn_close(client);
     wq_conn_close(server);
 }
 
 static void accept_timeout_gets_etimedout(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *c = NULL;
     assert_int_equal(wq_listener_accept(f->l, 50, &c), WQ_ETIMEDOUT);
     assert_null(c);
     wq_conn *client, *server;
-    pair(f, &client, &server); /* the listener still works */
+    wqt_pair(f, &client, &server); /* the listener still works */
     wq_conn_close(client);
     wq_conn_close(server);
 }
@@ -473,23 +396,23 @@ static void blocked_recv_main(void *arg)
 
 static void shutdown_from_another_thread_wakes_a_blocked_receive(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     /* The shutdown may land before or after the receive blocks; over many
      * rounds both orders happen, and a receive that is not woken hangs the
      * test until CTest's timeout fails it. */
     for (int round = 0; round < 20; round++) {
         wq_conn *client, *server;
-        pair(f, &client, &server);
+        wqt_pair(f, &client, &server);
         struct blocked_recv b = {.c = client};
         assert_int_equal(wqi_thread_start(&b.t, blocked_recv_main, &b), WQ_OK);
         wq_conn_shutdown(client);
         wqi_thread_join(&b.t);
         assert_int_equal(b.result, WQ_ECLOSED);
         /* Later calls fail too, and the peer sees the connection closed. */
-        assert_int_equal(wq_conn_send(client, "x", 1, LONG_MS), WQ_ECLOSED);
+        assert_int_equal(wq_conn_send(client, "x", 1, WQT_LONG_MS), WQ_ECLOSED);
         void *buf;
         size_t len;
-        assert_int_equal(wq_conn_recv(server, 100, LONG_MS, &buf, &len), WQ_ECLOSED);
+        assert_int_equal(wq_conn_recv(server, 100, WQT_LONG_MS, &buf, &len), WQ_ECLOSED);
         wq_conn_close(client);
         wq_conn_close(server);
     }
@@ -533,13 +456,13 @@ static void listener_shutdown_wakes_a_blocked_accept_and_refuses_clients(void **
 
 static void peer_identity_names_this_process(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
-    send_str(client, "who");
-    expect_str(server, "who");
-    send_str(server, "me");
-    expect_str(client, "me");
+    wqt_pair(f, &client, &server);
+    wqt_send_str(client, "who");
+    wqt_expect_str(server, "who");
+    wqt_send_str(server, "me");
+    wqt_expect_str(client, "me");
 
     uint32_t uid, gid;
     int has_ugid = wqi_process_ugid(&uid, &gid);
@@ -564,25 +487,25 @@ static void peer_identity_names_this_process(void **state)
 
 static void a_thousand_clients_that_leave_at_once_do_not_stop_the_listener(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     struct echo_server s;
     echo_start(&s, f->l, 0);
     for (int i = 0; i < 1000; i++) {
         wq_conn *c;
-        assert_int_equal(wq_conn_connect(T, f->ep.endpoint, LONG_MS, &c), WQ_OK);
+        assert_int_equal(wq_conn_connect(T, f->ep.endpoint, WQT_LONG_MS, &c), WQ_OK);
         wq_conn_close(c);
     }
     wq_conn *c;
-    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, LONG_MS, &c), WQ_OK);
-    send_str(c, "served");
-    expect_str(c, "served");
+    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, WQT_LONG_MS, &c), WQ_OK);
+    wqt_send_str(c, "served");
+    wqt_expect_str(c, "served");
     wq_conn_close(c);
     echo_stop(&s);
 }
 
 static void bad_arguments_get_einval(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     char buf[WQ_ENDPOINT_MAX];
     wq_listener *l = NULL;
     wq_conn *c = NULL;
@@ -604,14 +527,14 @@ static void bad_arguments_get_einval(void **state)
     assert_int_equal(wq_conn_peer(NULL, &p), WQ_EINVAL);
 
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     assert_int_equal(wq_conn_send(client, NULL, 5, 0), WQ_EINVAL);
     assert_int_equal(wq_conn_recv(server, 10, 0, NULL, &len), WQ_EINVAL);
     assert_int_equal(wq_conn_recv(server, 10, 0, &msg, NULL), WQ_EINVAL);
     assert_int_equal(wq_conn_peer(server, NULL), WQ_EINVAL);
     /* None of that disturbed the connection. */
-    send_str(client, "fine");
-    expect_str(server, "fine");
+    wqt_send_str(client, "fine");
+    wqt_expect_str(server, "fine");
     wq_conn_close(client);
     wq_conn_close(server);
     /* NULL is accepted where the header says so. */

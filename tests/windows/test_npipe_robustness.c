@@ -18,90 +18,26 @@
 
 #include <workq/transport.h>
 
-#include "alloc.h"
+#include "conn_fixture.h"
 #include "platform.h"
 #include "scratch.h"
 
-#define LONG_MS 20000
+#define LONG_MS WQT_LONG_MS
 
 static const wq_transport *T;
 
 /* ---- helpers ---------------------------------------------------------- */
 
-struct fixture {
-    wqt_scratch ep;
-    wq_listener *l;
-};
-
 static int open_listener(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    wqt_scratch_init(&f->ep, T, "rob");
-    assert_int_equal(wq_listener_open(T, f->ep.endpoint, NULL, &f->l), WQ_OK);
-    *state = f;
+    *state = wqt_listening_open(T, "rob");
     return 0;
 }
 
 static int close_listener(void **state)
 {
-    struct fixture *f = *state;
-    wq_listener_close(f->l);
-    wqt_scratch_cleanup(&f->ep);
-    free(f);
+    wqt_listening_close(*state);
     return 0;
-}
-
-static void pair(struct fixture *f, wq_conn **client, wq_conn **server)
-{
-    assert_int_equal(wq_conn_connect(T, f->ep.endpoint, LONG_MS, client), WQ_OK);
-    assert_int_equal(wq_listener_accept(f->l, LONG_MS, server), WQ_OK);
-}
-
-static unsigned char *pattern(size_t n, unsigned seed)
-{
-    unsigned char *p = malloc(n > 0 ? n : 1);
-    assert_non_null(p);
-    uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < n; i++) {
-        x = x * 1103515245u + 12345u;
-        p[i] = (unsigned char)(x >> 16);
-    }
-    return p;
-}
-
-static void expect_msg(wq_conn *c, const void *msg, size_t n)
-{
-    void *buf;
-    size_t len;
-    assert_int_equal(wq_conn_recv(c, n + 64, LONG_MS, &buf, &len), WQ_OK);
-    assert_int_equal(len, n);
-    assert_memory_equal(buf, msg, n);
-    assert_int_equal(((char *)buf)[n], '\0');
-    wq_free(buf);
-}
-
-/* Sends one message from a thread: a message longer than the pipe's
- * buffer completes only as the reader takes it. */
-struct sender {
-    wqi_thread t;
-    wq_conn *c;
-    const void *buf;
-    size_t len;
-    int timeout_ms;
-    wq_err result;
-};
-
-static void sender_main(void *arg)
-{
-    struct sender *s = arg;
-    s->result = wq_conn_send(s->c, s->buf, s->len, s->timeout_ms);
-}
-
-static void send_async(struct sender *s, wq_conn *c, const void *buf, size_t len, int timeout_ms)
-{
-    *s = (struct sender){.c = c, .buf = buf, .len = len, .timeout_ms = timeout_ms};
-    assert_int_equal(wqi_thread_start(&s->t, sender_main, s), WQ_OK);
 }
 
 /* A raw Win32 client on the endpoint: synchronous, no SQOS, as simple
@@ -128,15 +64,6 @@ static DWORD handle_count(void)
     return n;
 }
 
-static size_t largest_alloc;
-
-static void note_alloc(size_t size)
-{
-    if (size > largest_alloc) {
-        largest_alloc = size;
-    }
-}
-
 /* ---- long messages ------------------------------------------------------ */
 
 /* Sizes around the backend's first read and the pipe's buffer: each is
@@ -144,39 +71,37 @@ static void note_alloc(size_t size)
  * more than max. */
 static void messages_read_in_pieces_are_exact_and_bounded(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     const size_t sizes[] = {1, 16, 17, 4096, 8191, 8192, 8193, 65536, 65537, 300000};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         const size_t n = sizes[i];
-        unsigned char *msg = pattern(n + 1, (unsigned)i);
+        unsigned char *msg = wqt_pattern(n + 1, (unsigned)i);
         wq_conn *client, *server;
-        pair(f, &client, &server);
+        wqt_pair(f, &client, &server);
 
-        struct sender s;
-        send_async(&s, client, msg, n, LONG_MS);
+        wqt_sender s;
+        wqt_sender_start(&s, client, msg, n, LONG_MS);
         void *buf;
         size_t len;
         assert_int_equal(wq_conn_recv(server, n, LONG_MS, &buf, &len), WQ_OK);
-        wqi_thread_join(&s.t);
-        assert_int_equal(s.result, WQ_OK);
+        assert_int_equal(wqt_sender_join(&s), WQ_OK);
         assert_int_equal(len, n);
         assert_memory_equal(buf, msg, n);
         assert_int_equal(((char *)buf)[n], '\0');
         wq_free(buf);
 
-        send_async(&s, client, msg, n + 1, LONG_MS);
-        largest_alloc = 0;
-        wqi_alloc_set_observer(note_alloc);
+        wqt_sender_start(&s, client, msg, n + 1, LONG_MS);
+        wqt_alloc_watch();
         wq_err err = wq_conn_recv(server, n, LONG_MS, &buf, &len);
-        wqi_alloc_set_observer(NULL);
+        size_t largest = wqt_alloc_unwatch();
         assert_int_equal(err, WQ_EMSGSIZE);
         assert_null(buf);
-        assert_true(largest_alloc <= n);
+        assert_true(largest <= n);
         assert_int_equal(wq_conn_recv(server, n, 0, &buf, &len), WQ_EPROTO);
         /* Closing the server releases a sender still blocked on the rest. */
         wq_conn_close(server);
-        wqi_thread_join(&s.t);
-        assert_true(s.result == WQ_OK || s.result == WQ_ECLOSED);
+        wq_err sent = wqt_sender_join(&s);
+        assert_true(sent == WQ_OK || sent == WQ_ECLOSED);
         wq_conn_close(client);
         free(msg);
     }
@@ -185,17 +110,17 @@ static void messages_read_in_pieces_are_exact_and_bounded(void **state)
 /* Reassembly stops at the end of its message: what follows is intact. */
 static void a_long_message_does_not_eat_the_next_one(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     const size_t n = 20000;
-    unsigned char *msg = pattern(n, 9);
+    unsigned char *msg = wqt_pattern(n, 9);
     assert_int_equal(wq_conn_send(client, msg, n, LONG_MS), WQ_OK);
     assert_int_equal(wq_conn_send(client, "", 0, LONG_MS), WQ_OK);
     assert_int_equal(wq_conn_send(client, "next", 4, LONG_MS), WQ_OK);
-    expect_msg(server, msg, n);
-    expect_msg(server, "", 0);
-    expect_msg(server, "next", 4);
+    wqt_expect_msg(server, msg, n);
+    wqt_expect_msg(server, "", 0);
+    wqt_expect_msg(server, "next", 4);
     free(msg);
     wq_conn_close(client);
     wq_conn_close(server);
@@ -210,7 +135,7 @@ static void a_long_message_does_not_eat_the_next_one(void **state)
  * round takes that path; none may leak a handle. */
 static void a_client_that_leaves_before_accept_is_absorbed(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     DWORD before = 0;
     for (int i = 0; i < 100; i++) {
         if (i == 1) {
@@ -222,9 +147,9 @@ static void a_client_that_leaves_before_accept_is_absorbed(void **state)
         assert_null(c);
         /* The instance listens again: the next client is served. */
         wq_conn *client, *server;
-        pair(f, &client, &server);
+        wqt_pair(f, &client, &server);
         assert_int_equal(wq_conn_send(client, "served", 6, LONG_MS), WQ_OK);
-        expect_msg(server, "served", 6);
+        wqt_expect_msg(server, "served", 6);
         wq_conn_close(client);
         wq_conn_close(server);
     }
@@ -237,7 +162,7 @@ static void a_client_that_leaves_before_accept_is_absorbed(void **state)
  * closed, and the next client is served. */
 static void a_client_that_leaves_during_a_pending_connect_does_not_fail_accept(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *c = NULL;
     assert_int_equal(wq_listener_accept(f->l, 0, &c), WQ_ETIMEDOUT); /* connect pending */
     CloseHandle(open_raw(f->ep.endpoint, 0));
@@ -248,9 +173,9 @@ static void a_client_that_leaves_during_a_pending_connect_does_not_fail_accept(v
     wq_conn_close(c);
 
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     assert_int_equal(wq_conn_send(server, "next", 4, LONG_MS), WQ_OK);
-    expect_msg(client, "next", 4);
+    wqt_expect_msg(client, "next", 4);
     wq_conn_close(client);
     wq_conn_close(server);
 }
@@ -288,7 +213,7 @@ static void connector_main(void *arg)
 
 static void the_pipe_always_has_an_instance_for_the_next_client(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     struct connector k = {.endpoint = f->ep.endpoint};
     assert_int_equal(wqi_thread_start(&k.t, connector_main, &k), WQ_OK);
     for (int i = 0; i < 200; i++) {
@@ -317,11 +242,11 @@ static void the_pipe_always_has_an_instance_for_the_next_client(void **state)
  * waited for, and the connection can still be closed cleanly. */
 static void a_write_nobody_reads_times_out(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     const size_t n = 1u << 20; /* far beyond the pipe's buffer */
-    unsigned char *msg = pattern(n, 5);
+    unsigned char *msg = wqt_pattern(n, 5);
     assert_int_equal(wq_conn_send(client, msg, n, 50), WQ_ETIMEDOUT);
     free(msg);
     wq_conn_close(client);
@@ -345,16 +270,15 @@ static void a_write_nobody_reads_times_out(void **state)
 /* Shutdown from another thread wakes a blocked send, too. */
 static void shutdown_wakes_a_blocked_send(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     wq_conn *client, *server;
-    pair(f, &client, &server);
+    wqt_pair(f, &client, &server);
     const size_t n = 1u << 20;
-    unsigned char *msg = pattern(n, 6);
-    struct sender s;
-    send_async(&s, client, msg, n, WQ_WAIT_FOREVER);
+    unsigned char *msg = wqt_pattern(n, 6);
+    wqt_sender s;
+    wqt_sender_start(&s, client, msg, n, WQ_WAIT_FOREVER);
     wq_conn_shutdown(client);
-    wqi_thread_join(&s.t);
-    assert_int_equal(s.result, WQ_ECLOSED);
+    assert_int_equal(wqt_sender_join(&s), WQ_ECLOSED);
     free(msg);
     wq_conn_close(client);
     wq_conn_close(server);
@@ -366,7 +290,7 @@ static void shutdown_wakes_a_blocked_send(void **state)
  * each way, empty ones included. */
 static void a_raw_message_mode_client_talks_to_us(void **state)
 {
-    struct fixture *f = *state;
+    wqt_listening *f = *state;
     HANDLE raw = open_raw(f->ep.endpoint, 1);
     wq_conn *server;
     assert_int_equal(wq_listener_accept(f->l, LONG_MS, &server), WQ_OK);
@@ -374,9 +298,9 @@ static void a_raw_message_mode_client_talks_to_us(void **state)
     assert_true(WriteFile(raw, "PING", 4, &put, NULL));
     assert_true(WriteFile(raw, "", 0, &put, NULL));
     assert_true(WriteFile(raw, "PING again", 10, &put, NULL));
-    expect_msg(server, "PING", 4);
-    expect_msg(server, "", 0);
-    expect_msg(server, "PING again", 10);
+    wqt_expect_msg(server, "PING", 4);
+    wqt_expect_msg(server, "", 0);
+    wqt_expect_msg(server, "PING again", 10);
 
     assert_int_equal(wq_conn_send(server, "OK PONG", 7, LONG_MS), WQ_OK);
     assert_int_equal(wq_conn_send(server, "2nd", 3, LONG_MS), WQ_OK);
