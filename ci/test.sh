@@ -37,6 +37,11 @@ if [ "$what" != windows ]; then
   cmake --build --preset linux -j "$jobs"
   ctest --preset linux -j "$jobs" || status=1
 
+  # What the README's first command builds (optimised: other warnings).
+  step "Linux: release build of the programs (ci/run-workqd.sh)"
+  cmake --preset release
+  cmake --build --preset release -j "$jobs"
+
   step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer"
   cmake --preset linux-asan
   cmake --build --preset linux-asan -j "$jobs"

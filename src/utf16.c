@@ -62,7 +62,7 @@ static int utf8_measure(const uint8_t *p, size_t n, size_t *utf16_size)
             size += 2;
             continue;
         }
-        uint32_t cp;
+        uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
         size_t len = utf8_decode(p + i, n - i, &cp);
         if (len == 0) {
             return 0;
@@ -103,7 +103,7 @@ wq_err wqi_utf8_to_utf16le(wqi_buf *b, const uint8_t *src, size_t n)
     uint8_t *out = b->data + b->len;
     size_t i = 0;
     while (i < n) {
-        uint32_t cp;
+        uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
         i += utf8_decode(src + i, n - i, &cp); /* measured: never 0 */
         if (cp < 0x10000u) {
             out = put_unit16(out, cp);
@@ -177,7 +177,7 @@ static int utf16le_measure(const uint8_t *src, size_t n, size_t *utf8_size)
     }
     size_t size = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t cp;
+        uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
         size_t used = utf16le_decode(src + i, n - i, &cp);
         if (used == 0) {
             return 0;
@@ -201,7 +201,7 @@ wq_err wqi_utf16le_to_utf8(wqi_buf *b, const uint8_t *src, size_t n)
     }
     uint8_t *out = b->data + b->len;
     for (size_t i = 0; i < n;) {
-        uint32_t cp;
+        uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
         i += utf16le_decode(src + i, n - i, &cp); /* measured: never 0 */
         out = put_utf8(out, cp);
     }

@@ -413,7 +413,7 @@ static wq_err uds_connect(const char *endpoint, int timeout_ms, wq_conn **out)
     if (err != WQ_OK) {
         return err;
     }
-    int fd;
+    int fd = -1; /* set by new_socket on success; -O2 cannot tell */
     err = new_socket(&fd);
     if (err != WQ_OK) {
         return err;

@@ -220,7 +220,7 @@ wq_err wqi_uds_lock_take(const char *path, char *lock_path, int *lock_fd)
         return WQ_ENAMETOOLONG;
     }
     for (int attempt = 0; attempt < LOCK_RETRIES; attempt++) {
-        int fd;
+        int fd = -1; /* set by the open on success; -O2 cannot tell */
         struct stat st;
         wq_err err = open_lock_file(lock_path, &fd, &st);
         if (err != WQ_OK) {
