@@ -16,7 +16,7 @@ static const struct {
     {WQ_ECLOSED, 0, "connection closed"},
     {WQ_EMSGSIZE, 413, "message too large"},
     {WQ_EADDRINUSE, 0, "endpoint already in use"},
-    {WQ_ENOENT, 0, "no server at the endpoint"},
+    {WQ_ENOENT, 0, "no such endpoint"},
     {WQ_EACCES, 0, "permission denied"},
     {WQ_ENAMETOOLONG, 0, "endpoint name too long"},
     {WQ_EPROTO, 0, "protocol error"},

@@ -348,8 +348,8 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
         err = wqi_thread_start(&s->accept_thread, accept_main, s);
     }
     if (err != WQ_OK) {
-        logf_(s, WQ_LOG_ERROR, "cannot listen on %s: %s", s->endpoint[0] ? s->endpoint : "?",
-              wq_strerror(err));
+        /* Not logged here: the caller has the error and knows its context
+         * (workqd adds a hint for the operator). */
         server_free(s);
         return err;
     }

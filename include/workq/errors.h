@@ -27,7 +27,7 @@ typedef enum wq_err {
     WQ_ECLOSED = 4,      /* the peer closed the connection, or it was shut down */
     WQ_EMSGSIZE = 5,     /* message larger than the allowed maximum (protocol 413) */
     WQ_EADDRINUSE = 6,   /* the endpoint is already served by someone else */
-    WQ_ENOENT = 7,       /* no server at the endpoint */
+    WQ_ENOENT = 7,       /* no server at the endpoint, or no directory for it */
     WQ_EACCES = 8,       /* permission denied by the operating system */
     WQ_ENAMETOOLONG = 9, /* endpoint name or path too long for the OS */
     WQ_EPROTO = 10,      /* malformed data on the wire; the connection is unusable */

@@ -166,6 +166,8 @@ static const char *start_hint(wq_err err)
         return " (the socket's directory must be owned by this user and not writable by others)";
     case WQ_EACCES:
         return " (not allowed)";
+    case WQ_ENOENT:
+        return " (does its directory exist?)";
     default:
         return "";
     }
@@ -201,6 +203,14 @@ int main(int argc, char **argv)
             }
             return EXIT_FAILURE_START;
         }
+        /* Written before the endpoint opens: whoever sees the service
+         * answer finds the pid in place. (We stay in the foreground, so
+         * this pid is final.) */
+        if ((err = wqi_pidfile_write(pid)) != WQ_OK) {
+            log_msg(&o, WQ_LOG_ERROR, "cannot write pid file %s: %s", o.pidfile, wq_strerror(err));
+            wqi_pidfile_close(pid);
+            return EXIT_FAILURE_START;
+        }
     }
 
     log_msg(&o, WQ_LOG_INFO, "workqd %s starting", WQ_VERSION_STRING);
@@ -211,9 +221,6 @@ int main(int argc, char **argv)
                 start_hint(err));
         wqi_pidfile_close(pid);
         return EXIT_FAILURE_START;
-    }
-    if (pid != NULL && (err = wqi_pidfile_write(pid)) != WQ_OK) {
-        log_msg(&o, WQ_LOG_WARN, "cannot write pid file %s: %s", o.pidfile, wq_strerror(err));
     }
 
     const char *why = wqi_daemon_wait_for_stop(server);

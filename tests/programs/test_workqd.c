@@ -115,6 +115,25 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     wqt_scratch_cleanup(&ep);
 }
 
+static void an_endpoint_it_cannot_use_exits_1_with_a_clear_message(void **state)
+{
+    (void)state;
+    wqt_scratch ep;
+    wqt_scratch_init(&ep, NULL, "bad");
+    /* A socket in a directory that does not exist (POSIX), or a path that
+     * is not a pipe name (Windows). */
+    char path[WQ_ENDPOINT_MAX * 2];
+    wqt_scratch_path(&ep, "missing/x.sock", path, sizeof path);
+    const char *args[] = {"--endpoint", path, NULL};
+    wqt_output o;
+    wqt_run("workqd", args, NULL, 0, &o);
+    assert_int_equal(o.status, 1);
+    assert_non_null(strstr(o.err, path));
+    assert_non_null(strstr(o.err, "error: "));
+    wqt_output_free(&o);
+    wqt_scratch_cleanup(&ep);
+}
+
 /* Reads a whole small file, or returns 0 if it cannot be opened. */
 static int read_file(const char *path, char *buf, size_t size)
 {
@@ -172,6 +191,7 @@ int main(void)
         cmocka_unit_test(bad_options_exit_2_with_a_clear_message),
         cmocka_unit_test(serves_refuses_a_second_instance_and_stops_cleanly),
         cmocka_unit_test(pidfile_holds_the_pid_while_running_and_goes_away),
+        cmocka_unit_test(an_endpoint_it_cannot_use_exits_1_with_a_clear_message),
     };
     return cmocka_run_group_tests_name("programs.workqd", tests, NULL, NULL);
 }
