@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci/test.sh — install what is missing, build, and run every test: Linux
 # natively (plain and with ASan/UBSan), then Windows (mingw-w64 cross build)
-# under Wine.
+# under Wine, then libworkq as installed (tests/install/check.sh).
 #
 # Works on a fresh Debian 12 machine as root with nothing done first.
 # Exits non-zero if anything fails. Build trees live in build/ (git-ignored);
@@ -59,6 +59,14 @@ if [ "$what" != linux ]; then
   cmake --build --preset windows -j "$jobs"
   ctest --preset windows -j "$jobs" || status=1
 fi
+
+# ---- libworkq as ports see it (tests/install/check.sh) ----------------------
+# After the platform tests, for the same platforms: install into a temporary
+# prefix, check the files and the exported symbols, and build and run a
+# consumer against it (find_package and pkg-config on Linux, find_package
+# for mingw under the Wine server started above).
+step "Install: libworkq into a temporary prefix, consumers built against it"
+tests/install/check.sh "$what" || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "ci/test.sh: FAILED" >&2

@@ -7,5 +7,6 @@
 #include "export.h"
 #include "server.h"
 #include "transport.h"
+#include "version.h"
 
 #endif /* WORKQ_WORKQ_H */
