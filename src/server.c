@@ -202,7 +202,6 @@ static void conn_main(void *arg)
      * connection gone. */
     wqi_registry_owner_destroy(s->registry, cn->owner);
     cn->owner = NULL;
-    wq_conn_shutdown(cn->c);
     wqi_mutex_lock(&s->lock);
     list_remove(&s->live, cn);
     s->nlive--;
@@ -210,15 +209,21 @@ static void conn_main(void *arg)
     list_push(&s->finished, cn);
     wqi_cond_broadcast(&s->changed);
     wqi_mutex_unlock(&s->lock);
+    /* Off the live list, nobody else can reach the connection: close it
+     * now rather than when the accept loop next reaps, so that a quiet
+     * server does not sit on the descriptors of departed clients. */
+    wq_conn_close(cn->c);
+    cn->c = NULL;
 }
 
 static void conn_free(struct conn *cn)
 {
-    wq_conn_close(cn->c);
+    wq_conn_close(cn->c); /* NULL once its thread has closed it */
     wqi_free(cn);
 }
 
-/* Join and free connections whose threads have ended. */
+/* Join and free connections whose threads have ended (only the thread
+ * and the small record are left by then). */
 static void reap(wq_server *s)
 {
     wqi_mutex_lock(&s->lock);
