@@ -31,6 +31,11 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 
+# The MSVC build runs on real Windows (ci/windows.ps1); here, at least make
+# sure its flags can only ever reach MSVC.
+step "MSVC flags only under if(MSVC)"
+bash ci/check-msvc-flags.sh || status=1
+
 if [ "$what" != windows ]; then
   step "Linux: configure, build, test"
   cmake --preset linux

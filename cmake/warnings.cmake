@@ -3,7 +3,10 @@ function(workq_warnings target)
   if(MSVC)
     # /W4 is MSVC's -Wall -Wextra. C4200 (flexible array member) is C99 and
     # intended; C4996 would push non-portable *_s functions on POSIX code.
-    target_compile_options(${target} PRIVATE /W4 /wd4200 /wd4996)
+    # C4244/C4267 (narrowing conversions) are -Wconversion territory, which
+    # the GCC set does not enable either: both compilers hold the code to
+    # the same rules.
+    target_compile_options(${target} PRIVATE /W4 /wd4200 /wd4996 /wd4244 /wd4267)
     if(WORKQ_WERROR)
       target_compile_options(${target} PRIVATE /WX)
     endif()

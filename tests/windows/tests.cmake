@@ -12,3 +12,8 @@ workq_add_test(npipe.seam test_npipe_seam)
 
 workq_test_exe(test_npipe_robustness ${CMAKE_CURRENT_LIST_DIR}/test_npipe_robustness.c)
 workq_add_test(npipe.robustness test_npipe_robustness)
+
+# What only real Windows proves (DACL enforcement, name squatting, the SQOS
+# level); the Wine-dependent cases skip under Wine and run in ci/windows.ps1.
+workq_test_exe(test_npipe_real_windows ${CMAKE_CURRENT_LIST_DIR}/test_npipe_real_windows.c)
+workq_add_test(npipe.real_windows test_npipe_real_windows)
