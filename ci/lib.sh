@@ -89,6 +89,14 @@ start_wine() {
   # Creates or updates the prefix; its complaints about the missing 32-bit
   # half (wine32) do not matter to 64-bit tests.
   wineboot -i </dev/null >/dev/null 2>&1
+  # Wine 8: `wineboot -i` under a persistent server leaves TWO services.exe
+  # running, each with its own service database, answering \pipe\svcctl in
+  # turn (a service created through one is missing from the other). Restart
+  # on the now-initialised prefix: a plain wineboot starts exactly one.
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+  wineserver -p
+  wineboot </dev/null >/dev/null 2>&1
 }
 
 stop_wine() {

@@ -322,17 +322,29 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
         *out = NULL;
     }
     if (cfg == NULL || out == NULL || cfg->max_message == 0 || cfg->max_connections == 0) {
+        if (cfg != NULL) {
+            wq_listener_close(cfg->listener); /* ours, also on failure */
+        }
         return WQ_EINVAL;
     }
     wq_server *s = wqi_calloc(1, sizeof *s);
     if (s == NULL) {
+        wq_listener_close(cfg->listener);
         return WQ_ENOMEM;
     }
     s->cfg = *cfg;
+    s->listener = cfg->listener; /* NULL unless given: then opened below */
+    s->cfg.listener = NULL;
     wqi_mutex_init(&s->lock);
     wqi_cond_init(&s->changed);
-    wq_err err =
-        wq_endpoint_resolve(cfg->transport, cfg->endpoint, s->endpoint, sizeof s->endpoint);
+    wq_err err = WQ_OK;
+    if (s->listener != NULL) {
+        /* Served as given: the name is only for reports. */
+        snprintf(s->endpoint, sizeof s->endpoint, "%s",
+                 cfg->endpoint != NULL ? cfg->endpoint : "(inherited listener)");
+    } else {
+        err = wq_endpoint_resolve(cfg->transport, cfg->endpoint, s->endpoint, sizeof s->endpoint);
+    }
     s->cfg.endpoint = s->endpoint; /* the caller's string need not outlive us */
 
     wqi_registry_config rc;
@@ -343,7 +355,7 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
     if (err == WQ_OK) {
         err = wqi_registry_create(&rc, &s->registry);
     }
-    if (err == WQ_OK) {
+    if (err == WQ_OK && s->listener == NULL) {
         err = wq_listener_open(cfg->transport, s->endpoint, &cfg->listen, &s->listener);
     }
     s->dispatch.registry = s->registry;

@@ -52,6 +52,14 @@ typedef struct wq_server_config {
     wq_log_fn log;                 /* NULL: no logging */
     void *log_ctx;
     wq_log_level log_level; /* lines above this level are not produced */
+    /* An already-open listener to serve instead of opening endpoint (for
+     * example a socket inherited from systemd socket activation). NULL
+     * (the default): open endpoint with `listen`. The server takes
+     * ownership of it, also when wq_server_start fails, and closes it in
+     * wq_server_stop. It must belong to `transport`. endpoint is then
+     * only the name wq_server_endpoint() and the log report, used as
+     * given (not resolved); NULL reports "(inherited listener)". */
+    wq_listener *listener;
 } wq_server_config;
 
 /* Fill *cfg with the defaults above (native transport, default endpoint,
@@ -59,7 +67,8 @@ typedef struct wq_server_config {
  * that fields added later get their defaults. */
 WQ_API void wq_server_config_init(wq_server_config *cfg);
 
-/* Open the listener and start serving in background threads.
+/* Open the listener (or take cfg->listener) and start serving in
+ * background threads.
  * The configuration is copied (the endpoint string too). On success *out
  * is owned by the caller and must be given to wq_server_stop().
  * Errors: those of wq_listener_open (WQ_EADDRINUSE when another server has

@@ -68,9 +68,18 @@ typedef struct wq_listen_opts {
      * pipe instances). */
     const char *sddl;
     /* uds: permission bits of the socket file (for example 0660); 0 means
-     * 0600. The private directory around it stays 0700 unless a group is
-     * meant to connect, which a later option handles. */
+     * 0600. Bits above 0777 are WQ_EINVAL. */
     unsigned socket_mode;
+    /* uds: nonzero to give the socket file to group socket_group (a gid)
+     * so that its members can connect (with a socket_mode such as 0660).
+     * The private runtime directory, when the socket lives there, then
+     * becomes 0750 with that group, so the group can reach the socket but
+     * never write to the directory; a directory the caller named is left
+     * as it is. Zero (the default): the socket keeps the process's group
+     * and the private directory stays 0700. Changing to a group the
+     * process is not a member of needs privilege (WQ_EACCES). */
+    int has_socket_group;
+    uint32_t socket_group;
 } wq_listen_opts;
 
 /* The native backend: named pipes on Windows, Unix-domain sockets on POSIX.
@@ -103,7 +112,8 @@ WQ_API wq_err wq_endpoint_resolve(const wq_transport *t, const char *name, char 
 /* Start listening on an endpoint (resolved as by wq_endpoint_resolve).
  *
  * npipe creates the first pipe instance with FILE_FLAG_FIRST_PIPE_INSTANCE;
- * uds creates the private runtime directory (0700) if needed and checks it,
+ * uds creates the private runtime directory (0700; 0750 with the group of
+ * opts->socket_group when one is given) if needed and checks it,
  * takes <path>.lock, and replaces a stale socket left by a dead server.
  *
  * Errors: WQ_EADDRINUSE (another listener serves the endpoint), WQ_EUNSAFE

@@ -106,3 +106,32 @@ void wqi_daemon_timestamp(char *buf, size_t size)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
 }
+
+/* No service manager protocol of the Windows kind here (daemon.h). */
+int wqi_service_main(int argc, char **argv, wqi_service_run_fn run, void *ctx)
+{
+    (void)argc;
+    (void)argv;
+    (void)run;
+    (void)ctx;
+    return -1;
+}
+
+void wqi_service_progress(void)
+{
+}
+
+void wqi_service_running(void)
+{
+}
+
+void wqi_service_stopping(void)
+{
+}
+
+int wqi_service_log(wq_log_level level, const char *line)
+{
+    (void)level;
+    (void)line;
+    return 0;
+}

@@ -26,6 +26,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +46,7 @@
 #include "frame.h"
 #include "platform.h"
 #include "transport_ops.h"
+#include "uds_adopt.h"
 #include "uds_err.h"
 #include "uds_path.h"
 
@@ -68,9 +71,10 @@
 
 struct uds_listener {
     struct wqi_listener_base base;
-    int fd;      /* listening socket */
-    int wake[2]; /* self-pipe: readable once shut down */
-    int lock_fd; /* holds the flock on lock_path */
+    int fd;        /* listening socket */
+    int wake[2];   /* self-pipe: readable once shut down */
+    int lock_fd;   /* holds the flock on lock_path */
+    int owns_path; /* 0 for an adopted socket: its file is not ours to remove */
     atomic_int shut;
     char path[WQI_UDS_SUN_PATH_SIZE];
     char lock_path[WQI_UDS_LOCK_PATH_SIZE];
@@ -80,9 +84,9 @@ struct uds_conn {
     struct wqi_conn_base base;
     int fd;
     atomic_int shut;
-    int rx_broken; /* receive side unusable: later recv → WQ_EPROTO */
+    int rx_broken;       /* receive side unusable: later recv → WQ_EPROTO */
     int64_t msg_started; /* clock when the current partial message began; 0: none */
-    wq_peer peer;  /* read once when the connection was made */
+    wq_peer peer;        /* read once when the connection was made */
     wqi_frame_decoder dec;
     size_t rpos, rend; /* unconsumed bytes are rbuf[rpos..rend) */
     uint8_t rbuf[UDS_RBUF_SIZE];
@@ -211,7 +215,7 @@ static wq_err conn_new(int fd, wq_conn **out)
  * masked by the umask, so narrowing that inode first closes the window in
  * which a just-bound socket would be 0777 & ~umask (US-2) without touching
  * the process-wide umask. Elsewhere the private directory covers it. */
-static wq_err bind_and_listen(struct uds_listener *l, mode_t mode)
+static wq_err bind_and_listen(struct uds_listener *l, mode_t mode, const wq_listen_opts *opts)
 {
     struct sockaddr_un sa;
     wq_err err = wqi_uds_sockaddr(l->path, &sa);
@@ -225,7 +229,9 @@ static wq_err bind_and_listen(struct uds_listener *l, mode_t mode)
     if (bind(l->fd, (const struct sockaddr *)&sa, sizeof sa) != 0) {
         return wqi_uds_err(errno);
     }
-    if (chmod(l->path, mode) != 0 || listen(l->fd, SOMAXCONN) != 0) {
+    /* Group before mode: the file is still 0600 when the group changes. */
+    if ((opts->has_socket_group && chown(l->path, (uid_t)-1, (gid_t)opts->socket_group) != 0) ||
+        chmod(l->path, mode) != 0 || listen(l->fd, SOMAXCONN) != 0) {
         err = wqi_uds_err(errno);
         unlink(l->path);
         return err;
@@ -261,6 +267,7 @@ static wq_err uds_listen(const char *endpoint, const wq_listen_opts *opts, wq_li
     }
     l->base.ops = &wqi_transport_native;
     l->fd = l->wake[0] = l->wake[1] = l->lock_fd = -1;
+    l->owns_path = 1;
     atomic_init(&l->shut, 0);
     wq_err err = WQ_OK;
     if (strlcpy(l->path, endpoint, sizeof l->path) >= sizeof l->path) {
@@ -271,6 +278,9 @@ static wq_err uds_listen(const char *endpoint, const wq_listen_opts *opts, wq_li
     if (err == WQ_OK) {
         err = wqi_uds_prepare_dir(l->path);
     }
+    if (err == WQ_OK && opts->has_socket_group) {
+        err = wqi_uds_share_dir(l->path, (gid_t)opts->socket_group);
+    }
     if (err == WQ_OK) {
         err = wqi_uds_lock_take(l->path, l->lock_path, &l->lock_fd);
     }
@@ -280,7 +290,7 @@ static wq_err uds_listen(const char *endpoint, const wq_listen_opts *opts, wq_li
             err = open_wake_pipe(l);
         }
         if (err == WQ_OK) {
-            err = bind_and_listen(l, mode);
+            err = bind_and_listen(l, mode, opts);
         }
         if (err != WQ_OK) {
             wqi_uds_lock_drop(l->lock_path, l->lock_fd);
@@ -342,8 +352,13 @@ static void uds_listener_shutdown(wq_listener *wl)
     }
     /* Linux refuses new connections to a shut-down listening socket; the
      * pipe byte wakes a blocked accept everywhere. Neither is undone, so
-     * every later accept sees them too. */
-    (void)shutdown(l->fd, SHUT_RDWR);
+     * every later accept sees them too. An adopted socket is shared (with
+     * systemd, say, which hands it to the next instance): shutdown(2)
+     * would end it for everyone, so only the pipe is used and clients
+     * that connect meanwhile wait in the backlog for the next server. */
+    if (l->owns_path) {
+        (void)shutdown(l->fd, SHUT_RDWR);
+    }
     ssize_t rc;
     do {
         rc = write(l->wake[1], "x", 1);
@@ -354,12 +369,107 @@ static void uds_listener_close(wq_listener *wl)
 {
     struct uds_listener *l = (struct uds_listener *)wl;
     uds_listener_shutdown(wl);
+    if (!l->owns_path) { /* adopted: whoever made the file keeps it */
+        listener_free(l);
+        return;
+    }
     /* Socket first, then the lock file, while the lock is still held: a new
      * listener can only start once both are gone or ours to replace. */
     unlink(l->path);
     close_fd(&l->fd);
     wqi_uds_lock_drop(l->lock_path, l->lock_fd);
     listener_free(l);
+}
+
+/* Is fd a listening Unix-domain stream socket? */
+static int is_unix_stream_listener(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        return 0;
+    }
+    int type = 0;
+    socklen_t n = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &n) != 0 || type != SOCK_STREAM) {
+        return 0;
+    }
+    struct sockaddr_un sa;
+    socklen_t sn = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &sn) != 0 || sa.sun_family != AF_UNIX) {
+        return 0;
+    }
+#ifdef SO_ACCEPTCONN
+    int listening = 0;
+    n = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &n) != 0 || !listening) {
+        return 0;
+    }
+#endif
+    return 1;
+}
+
+wq_err wqi_uds_listener_adopt(int fd, wq_listener **out)
+{
+    if (out == NULL || fd < 0) {
+        return WQ_EINVAL;
+    }
+    *out = NULL;
+    if (!is_unix_stream_listener(fd)) {
+        return WQ_EINVAL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fdfl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+        fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) != 0) {
+        return wqi_uds_err(errno);
+    }
+    struct uds_listener *l = wqi_calloc(1, sizeof *l);
+    if (l == NULL) {
+        return WQ_ENOMEM;
+    }
+    l->base.ops = &wqi_transport_native;
+    l->fd = l->wake[0] = l->wake[1] = l->lock_fd = -1;
+    l->owns_path = 0;
+    atomic_init(&l->shut, 0);
+    wq_err err = open_wake_pipe(l);
+    if (err != WQ_OK) {
+        listener_free(l); /* fd is still -1 here: the caller keeps it */
+        return err;
+    }
+    l->fd = fd;
+    *out = (wq_listener *)l;
+    return WQ_OK;
+}
+
+wq_err wqi_uds_socket_name(int fd, char *buf, size_t size)
+{
+    struct sockaddr_un sa;
+    socklen_t n = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    if (size == 0) {
+        return WQ_EINVAL;
+    }
+    if (getsockname(fd, (struct sockaddr *)&sa, &n) != 0) {
+        return wqi_uds_err(errno);
+    }
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    size_t len = n > off ? (size_t)n - off : 0;
+    if (len > sizeof sa.sun_path) {
+        len = sizeof sa.sun_path;
+    }
+    char name[sizeof sa.sun_path + 2];
+    if (len == 0) {
+        snprintf(name, sizeof name, "(unnamed socket)");
+    } else if (sa.sun_path[0] == '\0') { /* abstract: shown as "@name" */
+        name[0] = '@';
+        memcpy(name + 1, sa.sun_path + 1, len - 1);
+        name[len] = '\0';
+    } else {
+        memcpy(name, sa.sun_path, len);
+        name[len] = '\0';
+    }
+    return strlcpy(buf, name, size) < size ? WQ_OK : WQ_ENAMETOOLONG;
 }
 
 /* ---- connect ---------------------------------------------------------- */

@@ -11,8 +11,8 @@
  *  - the private runtime directory ($XDG_RUNTIME_DIR/workq or
  *    /tmp/workq-<euid>) is created 0700 if missing (only that last
  *    component: $XDG_RUNTIME_DIR itself must exist) and must be owned by
- *    our effective uid with no group or other write bit (0700 or 0750/0755
- *    for a group or everyone that may connect);
+ *    our effective uid with no group or other write bit (0700, or 0750
+ *    with the socket's group when a group is to connect: wqi_uds_share_dir);
  *  - any other directory (a path the user gave) must be owned by us or by
  *    root — another user owning it could delete or swap our files — and,
  *    if group- or world-writable, must have the sticky bit (like /tmp),
@@ -161,6 +161,33 @@ wq_err wqi_uds_prepare_dir(const char *path)
         return wqi_uds_err(errno);
     }
     return check_dir(dir, is_runtime_dir);
+}
+
+wq_err wqi_uds_share_dir(const char *path, gid_t group)
+{
+    char dir[WQI_UDS_SUN_PATH_SIZE];
+    char rt[WQI_UDS_SUN_PATH_SIZE];
+    dir_of(path, dir, sizeof dir);
+    if (runtime_dir(rt, sizeof rt) != WQ_OK || strcmp(rt, dir) != 0) {
+        return WQ_OK;
+    }
+    /* Through a descriptor of the directory itself (no symlink followed),
+     * re-checked, so that the change lands on what check_dir approved. */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return wqi_uds_err(errno);
+    }
+    struct stat st;
+    wq_err err = WQ_OK;
+    if (fstat(fd, &st) != 0) {
+        err = wqi_uds_err(errno);
+    } else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        err = WQ_EUNSAFE;
+    } else if ((st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) || fchmod(fd, 0750) != 0) {
+        err = wqi_uds_err(errno);
+    }
+    close(fd);
+    return err;
 }
 
 /* Open (creating 0600) the lock file without following a symlink and

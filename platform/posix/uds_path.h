@@ -9,6 +9,7 @@
 #define WQI_UDS_PATH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include <workq/errors.h>
@@ -35,6 +36,14 @@ wq_err wqi_uds_sockaddr(const char *path, struct sockaddr_un *sa);
  * directory, owned by someone else, or writable by others without the
  * sticky bit (see uds_path.c for the exact rules). */
 wq_err wqi_uds_prepare_dir(const char *path);
+
+/* After wqi_uds_prepare_dir, for a socket that members of group are to
+ * reach: when path lives directly in the private runtime directory, give
+ * that directory to group with mode 0750 (traverse and list, never write).
+ * A directory the caller named is left alone: its permissions are the
+ * operator's. WQ_EACCES if the group cannot be set (not a member, without
+ * privilege); WQ_EUNSAFE if the directory is no longer the one checked. */
+wq_err wqi_uds_share_dir(const char *path, gid_t group);
 
 /* Take the endpoint's lock file "<path>.lock" (created 0600 if missing).
  * On success *lock_fd holds an exclusive lock and lock_path (of

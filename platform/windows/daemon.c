@@ -142,3 +142,27 @@ void wqi_daemon_timestamp(char *buf, size_t size)
              (unsigned)t.wMonth, (unsigned)t.wDay, (unsigned)t.wHour, (unsigned)t.wMinute,
              (unsigned)t.wSecond, (unsigned)t.wMilliseconds);
 }
+
+/* systemd's notify and socket-activation protocols have no Windows
+ * counterpart (daemon.h); the SCM's status reports are the service code's. */
+wq_err wqi_daemon_notify(const char *state)
+{
+    (void)state;
+    return WQ_OK;
+}
+
+wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size)
+{
+    *out = NULL;
+    if (size > 0) {
+        name[0] = '\0';
+    }
+    return WQ_ENOENT;
+}
+
+wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
+{
+    (void)name;
+    (void)gid;
+    return WQ_EINVAL; /* no Unix groups: --socket-group is POSIX-only */
+}

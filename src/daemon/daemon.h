@@ -7,6 +7,7 @@
 #define WQI_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <workq/server.h>
 
@@ -35,8 +36,61 @@ wq_err wqi_pidfile_write(wqi_pidfile *p);
 /* Remove the file and free p (NULL is fine). */
 void wqi_pidfile_close(wqi_pidfile *p);
 
+/* ---- service managers (systemd on POSIX; no-ops on Windows) ------------
+ * Implemented in platform/posix/systemd.c and platform/windows/daemon.c. */
+
+/* Send state to the service manager, if one asked for it: on POSIX a
+ * datagram to $NOTIFY_SOCKET (a path, or "@name" for the abstract
+ * namespace) in the sd_notify(3) format, newline-separated assignments
+ * such as "READY=1\nSTATUS=serving". Nothing to do (WQ_OK) when
+ * $NOTIFY_SOCKET is unset, and on Windows. Errors (the caller logs them;
+ * they are never fatal): WQ_EINVAL (unusable address), WQ_ENAMETOOLONG,
+ * WQ_EIO and the like from the socket calls. Does not block. */
+wq_err wqi_daemon_notify(const char *state);
+
+/* A listening socket handed over by the service manager (systemd socket
+ * activation, sd_listen_fds(3)): taken when $LISTEN_PID is our pid and
+ * $LISTEN_FDS is 1 (descriptor 3). The LISTEN_* variables are removed from
+ * the environment in every case, so children never see them. On success
+ * *out is the listener (owned by the caller; it never unlinks the socket
+ * file) and name (size bytes) its address for the log. WQ_ENOENT: nothing
+ * was handed over (always on Windows). WQ_EINVAL: the variables are
+ * malformed, more than one descriptor was passed (workqd serves exactly
+ * one endpoint) or descriptor 3 is not a listening Unix stream socket.
+ * WQ_ENOMEM, WQ_EIO. Call once, before any thread starts. */
+wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size);
+
+/* The group id for a group name or a decimal gid, for --socket-group.
+ * Errors: WQ_ENOENT (no such group), WQ_EINVAL (empty, or Windows, which
+ * has no such thing), WQ_ENOMEM, WQ_EIO. */
+wq_err wqi_daemon_group_id(const char *name, uint32_t *gid);
+
 /* The current wall-clock time as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC), for
  * log lines. buf must hold at least 25 bytes. */
 void wqi_daemon_timestamp(char *buf, size_t size);
+
+/* Running under a service manager (Windows: the Service Control Manager;
+ * implemented in platform/windows/service.c, no-ops in
+ * platform/posix/daemon.c).
+ *
+ * wqi_service_main: call first thing in main. If argv is a service
+ * subcommand (Windows: install, uninstall, start, stop, status) or asks to
+ * run under the SCM (--service), handles it — calling run(argc', argv',
+ * ctx) on the service thread with the service-only options removed — and
+ * returns the process exit status. Returns -1 when argv is none of these:
+ * main then runs the program as usual. */
+typedef int (*wqi_service_run_fn)(int argc, char **argv, void *ctx);
+int wqi_service_main(int argc, char **argv, wqi_service_run_fn run, void *ctx);
+
+/* Progress reports from the program while it runs under the SCM (no-ops
+ * otherwise): a real step of starting done (START_PENDING checkpoint),
+ * serving (RUNNING), stopping (a STOP_PENDING checkpoint). */
+void wqi_service_progress(void);
+void wqi_service_running(void);
+void wqi_service_stopping(void);
+
+/* Under the SCM: write a log line to the Windows event log and return 1.
+ * Otherwise return 0 (the caller writes to stderr). Thread-safe. */
+int wqi_service_log(wq_log_level level, const char *line);
 
 #endif /* WQI_DAEMON_H */

@@ -41,8 +41,26 @@ static const char usage_text[] =
     "  --pidfile PATH           write the process id to PATH (locked while running,\n"
     "                           removed at exit)\n"
     "  --log-level LEVEL        error, warn, info (default) or debug\n"
+    "  --socket-mode OCTAL      POSIX: permission bits of the socket file (default\n"
+    "                           0600; at most 0777, owner read and write needed),\n"
+    "                           for example 0660 with --socket-group\n"
+    "  --socket-group GROUP     POSIX: give the socket file to GROUP (a name or a\n"
+    "                           gid) so that its members can connect; the private\n"
+    "                           runtime directory then becomes 0750 with that group\n"
+    "  --pipe-sddl SDDL         Windows: the pipe's security descriptor (default:\n"
+    "                           SYSTEM, Administrators and the service or user full\n"
+    "                           control, Authenticated Users read/write)\n"
     "  --help                   show this help\n"
     "  --version                show the version\n"
+    "\n"
+    "\n"
+    "Windows service: workqd install [--name NAME] [--auto] [--account ACCOUNT]\n"
+    "[--client-group GROUP] [options above]; workqd uninstall|start|stop|status\n"
+    "[--name NAME] (default name WorkQueueService).\n"
+    "\n"
+    "Under systemd (POSIX): READY=1 and STOPPING=1 go to $NOTIFY_SOCKET when it\n"
+    "is set (Type=notify), and a listening socket passed by socket activation\n"
+    "(LISTEN_PID, LISTEN_FDS=1) is served instead of --endpoint.\n"
     "\n"
     "exit status: 0 after a clean stop, 1 if the service could not start (endpoint\n"
     "in use or not allowed, pid file held, …), 2 for bad options.\n";
@@ -76,6 +94,45 @@ static uint64_t parse_number(const char *opt, const char *s, uint64_t min, uint6
         fail_usage("number out of range for ", opt);
     }
     return v;
+}
+
+/* --socket-mode: 1 to 4 octal digits, at most 0777, with owner read and
+ * write (the service must be able to use its own socket). */
+static unsigned parse_mode(const char *opt, const char *s)
+{
+    unsigned v = 0;
+    size_t n = strlen(s);
+    if (strcmp(wq_transport_name(NULL), "uds") != 0) {
+        fail_usage(opt, " applies to Unix-domain sockets (POSIX) only");
+    }
+    if (n == 0 || n > 4 || strspn(s, "01234567") != n) {
+        fail_usage("octal digits (for example 0660) are needed for ", opt);
+    }
+    for (const char *p = s; *p != '\0'; p++) {
+        v = v * 8 + (unsigned)(*p - '0');
+    }
+    if (v > 0777u || (v & 0600u) != 0600u) {
+        fail_usage("a mode of at most 0777 with owner read and write is needed for ", opt);
+    }
+    return v;
+}
+
+/* --socket-group: a group name or a gid, looked up now so that a typo is
+ * a usage error rather than a failed start. */
+static void parse_group(const char *opt, const char *s, wq_listen_opts *listen)
+{
+    if (strcmp(wq_transport_name(NULL), "uds") != 0) {
+        fail_usage(opt, " applies to Unix-domain sockets (POSIX) only");
+    }
+    uint32_t gid = 0;
+    wq_err err = wqi_daemon_group_id(s, &gid);
+    if (err == WQ_ENOENT) {
+        fail_usage("no such group for --socket-group: ", s);
+    } else if (err != WQ_OK) {
+        fail_usage("cannot look up the group for --socket-group: ", wq_strerror(err));
+    }
+    listen->has_socket_group = 1;
+    listen->socket_group = gid;
 }
 
 static wq_log_level parse_level(const char *s)
@@ -122,8 +179,14 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->cfg.idle_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
         } else if (strcmp(a, "--pidfile") == 0) {
             o->pidfile = v;
+        } else if (strcmp(a, "--pipe-sddl") == 0) {
+            o->cfg.listen.sddl = v;
         } else if (strcmp(a, "--log-level") == 0) {
             o->cfg.log_level = parse_level(v);
+        } else if (strcmp(a, "--socket-mode") == 0) {
+            o->cfg.listen.socket_mode = parse_mode(a, v);
+        } else if (strcmp(a, "--socket-group") == 0) {
+            parse_group(a, v, &o->cfg.listen);
         } else {
             fail_usage("unknown option: ", a);
         }
@@ -137,6 +200,9 @@ static void log_line(void *ctx, wq_log_level level, const char *line)
 {
     (void)ctx;
     static const char *const names[] = {"error", "warn", "info", "debug"};
+    if (wqi_service_log(level, line)) {
+        return; /* under the SCM: the event log */
+    }
     char ts[32];
     wqi_daemon_timestamp(ts, sizeof ts);
     fprintf(stderr, "%s workqd[%lu] %s: %s\n", ts, (unsigned long)wqi_process_id(),
@@ -156,6 +222,19 @@ static void log_msg(const struct options *o, wq_log_level level, const char *fmt
     log_line(NULL, level, line);
 }
 
+/* Tell a service manager (systemd's $NOTIFY_SOCKET) how we are; a failure
+ * is worth a warning, never a stop. */
+static void notify(const struct options *o, const char *what, const char *status, const char *arg)
+{
+    char state[WQ_ENDPOINT_MAX + 64];
+    snprintf(state, sizeof state, "%s\nSTATUS=%s%s", what, status, arg);
+    wq_err err = wqi_daemon_notify(state);
+    if (err != WQ_OK) {
+        log_msg(o, WQ_LOG_WARN, "cannot notify the service manager ($NOTIFY_SOCKET): %s",
+                wq_strerror(err));
+    }
+}
+
 /* A hint for the operator after a failed start. */
 static const char *start_hint(wq_err err)
 {
@@ -168,17 +247,23 @@ static const char *start_hint(wq_err err)
         return " (not allowed)";
     case WQ_ENOENT:
         return " (does its directory exist?)";
+    case WQ_EINVAL:
+        return " (is the --pipe-sddl security descriptor well-formed, with a DACL?)";
     default:
         return "";
     }
 }
 
-int main(int argc, char **argv)
+/* The program proper: from the console, or on the service thread under
+ * the Windows SCM (wqi_service_main). Returns the exit status. */
+static int run_workqd(int argc, char **argv, void *ctx)
 {
+    (void)ctx;
     wqi_daemon_init_signals();
     struct options o;
     parse_options(argc, argv, &o);
     o.cfg.log = log_line;
+    wqi_service_progress();
 
     char endpoint[WQ_ENDPOINT_MAX];
     wq_err err = wq_endpoint_resolve(o.cfg.transport, o.cfg.endpoint, endpoint, sizeof endpoint);
@@ -211,6 +296,29 @@ int main(int argc, char **argv)
             wqi_pidfile_close(pid);
             return EXIT_FAILURE_START;
         }
+        wqi_service_progress();
+    }
+
+    /* systemd socket activation: serve the socket we were handed. */
+    char inherited[WQ_ENDPOINT_MAX];
+    err = wqi_daemon_inherited_listener(&o.cfg.listener, inherited, sizeof inherited);
+    if (err != WQ_OK && err != WQ_ENOENT) {
+        log_msg(&o, WQ_LOG_ERROR,
+                "cannot use the socket passed by the service manager (LISTEN_FDS): %s "
+                "(exactly one listening Unix stream socket is needed)",
+                wq_strerror(err));
+        wqi_pidfile_close(pid);
+        return EXIT_FAILURE_START;
+    }
+    if (err == WQ_OK) {
+        snprintf(endpoint, sizeof endpoint, "%s", inherited);
+        o.cfg.endpoint = endpoint; /* reported only; the socket is served as is */
+        log_msg(&o, WQ_LOG_INFO, "serving the socket passed by the service manager: %s", endpoint);
+        if (o.cfg.listen.socket_mode != 0 || o.cfg.listen.has_socket_group) {
+            log_msg(&o, WQ_LOG_WARN,
+                    "--socket-mode and --socket-group do not apply to a passed "
+                    "socket (set SocketMode= and SocketGroup= in the .socket unit)");
+        }
     }
 
     log_msg(&o, WQ_LOG_INFO, "workqd %s starting", WQ_VERSION_STRING);
@@ -223,10 +331,21 @@ int main(int argc, char **argv)
         return EXIT_FAILURE_START;
     }
 
+    wqi_service_running();
+    notify(&o, "READY=1", "serving on ", wq_server_endpoint(server));
     const char *why = wqi_daemon_wait_for_stop(server);
+    notify(&o, "STOPPING=1", "stopping: ", why);
+    wqi_service_stopping();
     log_msg(&o, WQ_LOG_INFO, "%s received, stopping", why);
     wq_server_stop(server);
     wqi_pidfile_close(pid);
     log_msg(&o, WQ_LOG_INFO, "workqd stopped");
     return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    /* Windows service subcommands and the SCM; -1: a plain run. */
+    int status = wqi_service_main(argc, argv, run_workqd, NULL);
+    return status >= 0 ? status : run_workqd(argc, argv, NULL);
 }

@@ -14,3 +14,16 @@ workq_add_test(uds.robustness test_uds_robustness)
 # Server-level: half-sent messages are cut, others are served meanwhile.
 workq_test_exe(test_server_slow_clients posix/test_server_slow_clients.c)
 workq_add_test(server.slow_clients test_server_slow_clients)
+
+# Serving a listening socket opened by someone else (socket activation):
+# wqi_uds_listener_adopt and wq_server_config.listener, in process.
+workq_test_exe(test_uds_adopt posix/test_uds_adopt.c)
+workq_add_test(uds.adopt test_uds_adopt)
+
+# workqd under a fake systemd, as a process: READY=1/STOPPING=1 on
+# $NOTIFY_SOCKET, an inherited socket (LISTEN_FDS), --socket-group and
+# --socket-mode. Runs where workqd is, like tests/programs.
+workq_test_exe(test_systemd posix/test_systemd.c)
+add_dependencies(test_systemd workqd)
+workq_add_test(programs.systemd test_systemd)
+set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)

@@ -13,6 +13,20 @@ workq_add_test(npipe.seam test_npipe_seam)
 workq_test_exe(test_npipe_robustness ${CMAKE_CURRENT_LIST_DIR}/test_npipe_robustness.c)
 workq_add_test(npipe.robustness test_npipe_robustness)
 
+# workqd as a Windows service (checklist T-WS-*). The state machine, the
+# control handler, the event log sink and the service DACL through their
+# seams, linking the service sources directly:
+workq_test_exe(test_service_status ${CMAKE_CURRENT_LIST_DIR}/test_service_status.c)
+target_sources(test_service_status PRIVATE ${WORKQ_SERVICE_SOURCES})
+target_include_directories(test_service_status PRIVATE ${PROJECT_SOURCE_DIR}/src/daemon)
+workq_add_test(service.status test_service_status)
+# ... and the real thing under the SCM (Wine's services.exe in CI): run in
+# the directory holding workqd, like the process tests.
+workq_test_exe(test_service ${CMAKE_CURRENT_LIST_DIR}/test_service.c)
+add_dependencies(test_service workqd)
+workq_add_test(service.lifecycle test_service)
+set_tests_properties(service.lifecycle PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
+
 # What only real Windows proves (DACL enforcement, name squatting, the SQOS
 # level); the Wine-dependent cases skip under Wine and run in ci/windows.ps1.
 workq_test_exe(test_npipe_real_windows ${CMAKE_CURRENT_LIST_DIR}/test_npipe_real_windows.c)
