@@ -168,19 +168,7 @@ static void a_bad_notify_socket_is_only_a_warning(void **state)
     wqt_proc *p = wqt_proc_start("workqd", args);
     env_restore("NOTIFY_SOCKET", saved);
     /* No readiness signal to wait for here: poll the endpoint. */
-    int served = 0;
-    for (int i = 0; i < 3000 && !served; i++) {
-        wq_client *c;
-        if (wq_client_open(ep.endpoint, NULL, &c) == WQ_OK) {
-            served = wq_client_ping(c) == WQ_OK;
-            wq_client_close(c);
-        }
-        if (!served) {
-            assert_true(wqt_proc_running(p));
-            usleep(10000);
-        }
-    }
-    assert_true(served);
+    wqt_wait_until_serving(ep.endpoint, p);
     wqt_proc_stop(p);
     wqt_output o;
     wqt_proc_wait(p, &o);

@@ -51,21 +51,8 @@ static int start_daemon(void **state)
     wqt_scratch_init(&ep, NULL, "ctl");
     const char *args[] = {"--endpoint", ep.endpoint, NULL};
     daemon_proc = wqt_proc_start("workqd", args);
-    for (int i = 0; i < 1000; i++) {
-        wq_client *c;
-        if (wq_client_open(ep.endpoint, NULL, &c) == WQ_OK) {
-            wq_err err = wq_client_ping(c);
-            wq_client_close(c);
-            if (err == WQ_OK) {
-                return 0;
-            }
-        }
-        if (!wqt_proc_running(daemon_proc)) {
-            break;
-        }
-        wqi_sleep_ms(10); /* readiness poll, bounded */
-    }
-    return -1;
+    wqt_wait_until_serving(ep.endpoint, daemon_proc);
+    return 0;
 }
 
 static int stop_daemon(void **state)

@@ -17,26 +17,6 @@
 #include "proc.h"
 #include "scratch.h"
 
-/* Wait until a server answers at endpoint. workqd has no readiness signal
- * of its own on this path, so poll: connecting is cheap and a missing
- * endpoint answers at once. Bounded: a server that never comes fails. */
-static void wait_until_serving(const char *endpoint, wqt_proc *p)
-{
-    for (int i = 0; i < 1000; i++) {
-        wq_client *c;
-        if (wq_client_open(endpoint, NULL, &c) == WQ_OK) {
-            wq_err err = wq_client_ping(c);
-            wq_client_close(c);
-            if (err == WQ_OK) {
-                return;
-            }
-        }
-        assert_true(wqt_proc_running(p));
-        wqi_sleep_ms(10);
-    }
-    fail_msg("workqd did not start serving on %s", endpoint);
-}
-
 static void help_and_version_tell_the_truth(void **state)
 {
     (void)state;
@@ -83,7 +63,7 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     wqt_scratch_init(&ep, NULL, "wqd");
     const char *args[] = {"--endpoint", ep.endpoint, "--log-level", "debug", NULL};
     wqt_proc *p = wqt_proc_start("workqd", args);
-    wait_until_serving(ep.endpoint, p);
+    wqt_wait_until_serving(ep.endpoint, p);
 
     /* A second workqd on the same endpoint: a clear message, exit 1, and
      * the first keeps serving. */
@@ -157,7 +137,7 @@ static void pidfile_holds_the_pid_while_running_and_goes_away(void **state)
     wqt_scratch_path(&ep, "workqd.pid", pidfile, sizeof pidfile);
     const char *args[] = {"--endpoint", ep.endpoint, "--pidfile", pidfile, NULL};
     wqt_proc *p = wqt_proc_start("workqd", args);
-    wait_until_serving(ep.endpoint, p);
+    wqt_wait_until_serving(ep.endpoint, p);
 
     char text[64];
     assert_true(read_file(pidfile, text, sizeof text));

@@ -43,4 +43,10 @@ void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
 
 void wqt_output_free(wqt_output *out);
 
+/* Wait until a workq service answers PING at endpoint, polling every 10 ms
+ * for up to about 30 s while proc keeps running (the programs have no
+ * readiness signal of their own outside systemd). Fails the current test
+ * if proc exits first or time runs out. */
+void wqt_wait_until_serving(const char *endpoint, wqt_proc *proc);
+
 #endif /* WQT_PROC_H */
