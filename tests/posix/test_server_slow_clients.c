@@ -18,26 +18,10 @@
 #include <workq/server.h>
 #include <workq/transport.h>
 
+#include "raw_unix.h"
 #include "scratch.h"
 
 #define STALLERS 50
-
-static int raw_connect(const char *path)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    assert_true(strlen(path) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, path);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    /* A safety net only: a server that never cuts us fails the test
-     * instead of hanging it. */
-    struct timeval tv = {30, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
 
 /* The server closed the connection: read sees end of file. */
 static void assert_closed_by_server(int fd)
@@ -62,7 +46,7 @@ static void run(uint32_t idle_timeout_ms, const uint8_t *partial, size_t partial
 
     int fds[STALLERS];
     for (int i = 0; i < STALLERS; i++) {
-        fds[i] = raw_connect(ep.endpoint);
+        fds[i] = wqt_unix_connect(ep.endpoint);
         assert_int_equal(write(fds[i], partial, partial_len), (ssize_t)partial_len);
     }
     /* While they stall, a normal client is served. */
@@ -107,7 +91,7 @@ static void message_timeout_cuts_a_stalled_message_even_without_a_receive_timeou
     wqt_scratch_init(&ep, NULL, "msgto");
     wq_listener *l;
     assert_int_equal(wq_listener_open(NULL, ep.endpoint, NULL, &l), WQ_OK);
-    int fd = raw_connect(ep.endpoint);
+    int fd = wqt_unix_connect(ep.endpoint);
     wq_conn *c;
     assert_int_equal(wq_listener_accept(l, 10000, &c), WQ_OK);
     assert_int_equal(wq_conn_set_message_timeout(c, 100), WQ_OK);
@@ -120,7 +104,7 @@ static void message_timeout_cuts_a_stalled_message_even_without_a_receive_timeou
     /* Whole messages are unaffected by the setting. */
     wq_conn_close(c);
     close(fd);
-    fd = raw_connect(ep.endpoint);
+    fd = wqt_unix_connect(ep.endpoint);
     assert_int_equal(wq_listener_accept(l, 10000, &c), WQ_OK);
     assert_int_equal(wq_conn_set_message_timeout(c, 100), WQ_OK);
     const uint8_t whole[6] = {0, 0, 0, 2, 'o', 'k'};

@@ -30,6 +30,7 @@
 #include <workq/workq.h>
 
 #include "proc.h"
+#include "raw_unix.h"
 #include "scratch.h"
 
 /* Only a safety net against a workqd that never reports. */
@@ -180,22 +181,6 @@ static void a_bad_notify_socket_is_only_a_warning(void **state)
 
 /* ---- socket activation ------------------------------------------------- */
 
-/* A listening Unix stream socket bound at path (not close-on-exec: it is
- * meant to be passed on). */
-static int listening_socket(const char *path)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    assert_true(strlen(path) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, path);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    return fd;
-}
-
 /* What systemd does: fork, put the socket on descriptor 3, set LISTEN_FDS
  * and LISTEN_PID (the child's own pid unless listen_pid says otherwise),
  * exec workqd. stderr goes to log_path. */
@@ -263,7 +248,7 @@ static void an_inherited_socket_is_served_and_left_in_place(void **state)
     wqt_scratch_path(&ep, "workqd.log", log, sizeof log);
     wqt_scratch_path(&ep, "unused.sock", unused, sizeof unused);
     int nfd = notify_open(notify);
-    int lfd = listening_socket(ep.endpoint);
+    int lfd = wqt_unix_bound(ep.endpoint, 16);
 
     /* --endpoint is overridden by the passed socket. */
     const char *args[] = {"--endpoint", unused, NULL};
@@ -317,7 +302,7 @@ static void listen_pid_of_another_process_is_ignored(void **state)
     wqt_scratch_path(&ep, "notify", notify, sizeof notify);
     wqt_scratch_path(&ep, "workqd.log", log, sizeof log);
     int nfd = notify_open(notify);
-    int lfd = listening_socket(ep.endpoint);
+    int lfd = wqt_unix_bound(ep.endpoint, 16);
 
     const char *args[] = {"--endpoint", own.endpoint, NULL};
     pid_t pid = activate(lfd, "1", getpid(), notify, log, args); /* not the child's pid */
@@ -347,7 +332,7 @@ static void unusable_passed_sockets_are_refused(void **state)
     wqt_scratch_path(&ep, "notify", notify, sizeof notify);
     wqt_scratch_path(&ep, "workqd.log", log, sizeof log);
     wqt_scratch_path(&ep, "plain-file", file, sizeof file);
-    int lfd = listening_socket(ep.endpoint);
+    int lfd = wqt_unix_bound(ep.endpoint, 16);
     const char *args[] = {NULL};
 
     pid_t pid = activate(lfd, "2", 0, notify, log, args);

@@ -22,24 +22,9 @@
 #include <workq/server.h>
 #include <workq/transport.h>
 
+#include "raw_unix.h"
 #include "scratch.h"
 #include "uds_adopt.h"
-
-static int listening_socket(const char *path, int do_listen)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    assert_true(strlen(path) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, path);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    if (do_listen) {
-        assert_int_equal(listen(fd, 16), 0);
-    }
-    return fd;
-}
 
 static int fd_open(int fd)
 {
@@ -58,7 +43,7 @@ static void only_listening_unix_stream_sockets_are_adopted(void **state)
     int ffd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     int dfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* never listens */
-    int nfd = listening_socket(ep.endpoint, 0);               /* bound, not listening */
+    int nfd = wqt_unix_bound(ep.endpoint, -1);                /* bound, not listening */
     int bad[] = {ffd, dfd, ufd, nfd};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_true(bad[i] >= 0);
@@ -77,7 +62,7 @@ static void a_server_serves_an_adopted_listener_and_leaves_the_socket(void **sta
     (void)state;
     wqt_scratch ep;
     wqt_scratch_init(&ep, NULL, "ads");
-    int fd = listening_socket(ep.endpoint, 1);
+    int fd = wqt_unix_bound(ep.endpoint, 16);
     int mine = dup(fd); /* what the creator (systemd) keeps */
     assert_true(mine >= 0);
 
@@ -124,7 +109,7 @@ static void the_server_owns_the_listener_even_when_it_fails(void **state)
     (void)state;
     wqt_scratch ep;
     wqt_scratch_init(&ep, NULL, "adf");
-    int fd = listening_socket(ep.endpoint, 1);
+    int fd = wqt_unix_bound(ep.endpoint, 16);
     wq_listener *l = NULL;
     assert_int_equal(wqi_uds_listener_adopt(fd, &l), WQ_OK);
     wq_server_config cfg;

@@ -23,6 +23,7 @@
 
 #include <workq/transport.h>
 
+#include "raw_unix.h"
 #include "scratch.h"
 
 #define LONG_MS 20000
@@ -372,15 +373,7 @@ static void directory_of_another_user_is_refused(void **state)
 /* What a SIGKILLed server leaves: a bound socket file nobody listens on. */
 static void leave_dead_socket(const char *path)
 {
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    assert_true(strlen(path) < sizeof sa.sun_path);
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(close(fd), 0);
+    assert_int_equal(close(wqt_unix_bound(path, -1)), 0);
     assert_true(S_ISSOCK(mode_of(path)));
 }
 

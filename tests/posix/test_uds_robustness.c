@@ -26,6 +26,7 @@
 
 #include "alloc.h"
 #include "platform.h"
+#include "raw_unix.h"
 #include "scratch.h"
 
 #define LONG_MS 20000
@@ -34,19 +35,6 @@
 static const wq_transport *T; /* native: uds */
 
 /* ---- raw peer --------------------------------------------------------- */
-
-static int raw_connect(const char *path)
-{
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    assert_true(strlen(path) < sizeof sa.sun_path);
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
 
 static void raw_write(int fd, const void *buf, size_t len)
 {
@@ -130,7 +118,7 @@ static int setup(void **state)
     assert_non_null(f);
     wqt_scratch_init(&f->s, T, "r");
     assert_int_equal(wq_listener_open(T, f->s.endpoint, NULL, &f->l), WQ_OK);
-    f->raw = raw_connect(f->s.endpoint);
+    f->raw = wqt_unix_connect(f->s.endpoint);
     assert_int_equal(wq_listener_accept(f->l, LONG_MS, &f->server), WQ_OK);
     *state = f;
     return 0;
@@ -508,7 +496,7 @@ static void every_descriptor_is_cloexec_and_none_leak(void **state)
     assert_true(added >= 3); /* listening socket, client, server at least */
     /* A few clients that leave before being accepted change nothing. */
     for (int i = 0; i < 4; i++) {
-        close(raw_connect(s->endpoint));
+        close(wqt_unix_connect(s->endpoint));
     }
     for (int i = 0; i < 4; i++) {
         wq_conn *c = NULL;

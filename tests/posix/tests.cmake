@@ -27,3 +27,8 @@ workq_test_exe(test_systemd posix/test_systemd.c)
 add_dependencies(test_systemd workqd)
 workq_add_test(programs.systemd test_systemd)
 set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
+
+# Raw sockets for the suites above that play a peer the library does not
+# control.
+target_sources(workq_testsupport PRIVATE ${CMAKE_CURRENT_LIST_DIR}/raw_unix.c)
+target_include_directories(workq_testsupport PUBLIC ${CMAKE_CURRENT_LIST_DIR})
