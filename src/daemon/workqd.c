@@ -53,7 +53,6 @@ static const char usage_text[] =
     "  --help                   show this help\n"
     "  --version                show the version\n"
     "\n"
-    "\n"
     "Windows service: workqd install [--name NAME] [--auto] [--account ACCOUNT]\n"
     "[--client-group GROUP] [options above]; workqd uninstall|start|stop|status\n"
     "[--name NAME] (default name WorkQueueService).\n"
