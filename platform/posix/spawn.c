@@ -16,12 +16,26 @@
 extern char **environ;
 
 struct wqt_proc {
+    struct wqt_proc *next; /* in `started` until collected */
     pid_t pid;
     int out_fd;
     int err_fd;
     int exited;
     int status;
 };
+
+/* Started and not yet collected; tests start processes from one thread. */
+static struct wqt_proc *started;
+
+static void forget(struct wqt_proc *p)
+{
+    for (struct wqt_proc **q = &started; *q != NULL; q = &(*q)->next) {
+        if (*q == p) {
+            *q = p->next;
+            return;
+        }
+    }
+}
 
 static void die(const char *what)
 {
@@ -118,6 +132,7 @@ static void reap(wqt_proc *p, int options)
 
 static void collect(wqt_proc *p, wqt_output *out)
 {
+    forget(p);
     reap(p, 0);
     out->status = p->status;
     out->out = slurp(p->out_fd, &out->out_len);
@@ -142,7 +157,22 @@ wqt_proc *wqt_proc_start(const char *program, const char *const *args)
     int in_fd = temp_fd(); /* empty */
     wqt_proc *p = start(program, args, in_fd);
     close(in_fd);
+    p->next = started;
+    started = p;
     return p;
+}
+
+void wqt_proc_kill_all(void)
+{
+    while (started != NULL) {
+        wqt_proc *p = started;
+        if (!p->exited) {
+            kill(p->pid, SIGKILL);
+        }
+        wqt_output o;
+        collect(p, &o);
+        wqt_output_free(&o);
+    }
 }
 
 void wqt_proc_stop(wqt_proc *p)

@@ -63,6 +63,7 @@ static int stop_daemon(void **state)
     wqt_proc_wait(daemon_proc, &o);
     int status = o.status;
     wqt_output_free(&o);
+    wqt_proc_kill_all(); /* anything a failed test left running */
     wqt_scratch_cleanup(&ep);
     return status == 0 ? 0 : -1;
 }

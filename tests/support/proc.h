@@ -43,6 +43,12 @@ void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
 
 void wqt_output_free(wqt_output *out);
 
+/* Kill (SIGKILL / TerminateProcess) and reap every process started with
+ * wqt_proc_start that has not been collected with wqt_proc_wait: call it
+ * from a test's teardown so that a failed assertion never leaves a daemon
+ * running. */
+void wqt_proc_kill_all(void);
+
 /* Wait until a workq service answers PING at endpoint, polling every 10 ms
  * for up to about 30 s while proc keeps running (the programs have no
  * readiness signal of their own outside systemd). Fails the current test
