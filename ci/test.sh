@@ -51,6 +51,13 @@ if [ "$what" != windows ]; then
   cmake --preset linux-asan
   cmake --build --preset linux-asan -j "$jobs"
   ctest --preset linux-asan -j "$jobs" || status=1
+
+  # Benchmark harness (bench/, issue 5): installs redis-server, beanstalkd,
+  # libnng-dev and libhiredis-dev if missing, builds build/bench, and checks
+  # every scenario's replies, counts and payloads. No timing is printed or
+  # asserted; timing runs are bench/run.sh [--quick].
+  step "Benchmark: build and smoke run (correctness only)"
+  bench/run.sh --smoke || status=1
 fi
 
 if [ "$what" != linux ]; then
