@@ -890,7 +890,8 @@ static int serve_epoll(const char *path)
             size_t off = 0;
             while (c->have - off >= 4) {
                 unsigned char *h = c->buf + off;
-                size_t len = ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
+                size_t len =
+                    ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
                 if (len > c->cap - 4) {
                     die("epoll server: message too large");
                 }
