@@ -139,18 +139,24 @@ wq_err wqi_reply_hello(wqi_buf *b, int utf16, const char *version, uint64_t max_
     return w_end(&w);
 }
 
+/* "<queue> <state> <ready> <leased>": what STATUS and LIST rows share. */
+static void w_queue(writer *w, const wqi_reply_queue *q)
+{
+    w_name(w, q->name, q->name_len);
+    w_str(w, " ");
+    w_str(w, state_word(q->started));
+    w_str(w, " ");
+    w_u64(w, q->ready);
+    w_str(w, " ");
+    w_u64(w, q->leased);
+}
+
 wq_err wqi_reply_status(wqi_buf *b, int utf16, const wqi_reply_queue *q)
 {
     writer w;
     w_begin(&w, b, utf16);
     w_str(&w, "OK ");
-    w_name(&w, q->name, q->name_len);
-    w_str(&w, " ");
-    w_str(&w, state_word(q->started));
-    w_str(&w, " ");
-    w_u64(&w, q->ready);
-    w_str(&w, " ");
-    w_u64(&w, q->leased);
+    w_queue(&w, q);
     w_str(&w, " ");
     w_u64(&w, q->published);
     w_str(&w, " ");
@@ -168,13 +174,7 @@ wq_err wqi_reply_list_row(wqi_buf *b, int utf16, const wqi_reply_queue *q)
     writer w;
     w_begin(&w, b, utf16);
     w_str(&w, "\n");
-    w_name(&w, q->name, q->name_len);
-    w_str(&w, " ");
-    w_str(&w, state_word(q->started));
-    w_str(&w, " ");
-    w_u64(&w, q->ready);
-    w_str(&w, " ");
-    w_u64(&w, q->leased);
+    w_queue(&w, q);
     return w_end(&w);
 }
 

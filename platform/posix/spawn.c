@@ -16,26 +16,12 @@
 extern char **environ;
 
 struct wqt_proc {
-    struct wqt_proc *next; /* in `started` until collected */
     pid_t pid;
     int out_fd;
     int err_fd;
     int exited;
     int status;
 };
-
-/* Started and not yet collected; tests start processes from one thread. */
-static struct wqt_proc *started;
-
-static void forget(struct wqt_proc *p)
-{
-    for (struct wqt_proc **q = &started; *q != NULL; q = &(*q)->next) {
-        if (*q == p) {
-            *q = p->next;
-            return;
-        }
-    }
-}
 
 static void die(const char *what)
 {
@@ -132,7 +118,7 @@ static void reap(wqt_proc *p, int options)
 
 static void collect(wqt_proc *p, wqt_output *out)
 {
-    forget(p);
+    wqt_proc_untrack(p);
     reap(p, 0);
     out->status = p->status;
     out->out = slurp(p->out_fd, &out->out_len);
@@ -157,21 +143,14 @@ wqt_proc *wqt_proc_start(const char *program, const char *const *args)
     int in_fd = temp_fd(); /* empty */
     wqt_proc *p = start(program, args, in_fd);
     close(in_fd);
-    p->next = started;
-    started = p;
+    wqt_proc_track(p);
     return p;
 }
 
-void wqt_proc_kill_all(void)
+void wqt_proc_kill(wqt_proc *p)
 {
-    while (started != NULL) {
-        wqt_proc *p = started;
-        if (!p->exited) {
-            kill(p->pid, SIGKILL);
-        }
-        wqt_output o;
-        collect(p, &o);
-        wqt_output_free(&o);
+    if (!p->exited && kill(p->pid, SIGKILL) != 0 && errno != ESRCH) {
+        die("kill");
     }
 }
 

@@ -10,25 +10,11 @@
 #include "proc.h"
 
 struct wqt_proc {
-    struct wqt_proc *next; /* in `started` until collected */
     PROCESS_INFORMATION pi;
     char program[64];
     HANDLE out;
     HANDLE err;
 };
-
-/* Started and not yet collected; tests start processes from one thread. */
-static struct wqt_proc *started;
-
-static void forget(struct wqt_proc *p)
-{
-    for (struct wqt_proc **q = &started; *q != NULL; q = &(*q)->next) {
-        if (*q == p) {
-            *q = p->next;
-            return;
-        }
-    }
-}
 
 static void die(const char *what)
 {
@@ -142,7 +128,7 @@ static wqt_proc *start(const char *program, const char *const *args, HANDLE in, 
 
 static void collect(wqt_proc *p, wqt_output *out)
 {
-    forget(p);
+    wqt_proc_untrack(p);
     DWORD code = 1;
     WaitForSingleObject(p->pi.hProcess, INFINITE);
     GetExitCodeProcess(p->pi.hProcess, &code);
@@ -175,20 +161,13 @@ wqt_proc *wqt_proc_start(const char *program, const char *const *args)
     /* Its own process group, so that Ctrl-Break reaches it alone. */
     wqt_proc *p = start(program, args, h, CREATE_NEW_PROCESS_GROUP);
     CloseHandle(h);
-    p->next = started;
-    started = p;
+    wqt_proc_track(p);
     return p;
 }
 
-void wqt_proc_kill_all(void)
+void wqt_proc_kill(wqt_proc *p)
 {
-    while (started != NULL) {
-        wqt_proc *p = started;
-        TerminateProcess(p->pi.hProcess, 1);
-        wqt_output o;
-        collect(p, &o);
-        wqt_output_free(&o);
-    }
+    TerminateProcess(p->pi.hProcess, 1); /* fails only if it has exited */
 }
 
 void wqt_proc_stop(wqt_proc *p)

@@ -482,14 +482,6 @@ static void bad_socket_options_exit_2(void **state)
     wqt_output_free(&o);
 }
 
-/* A test that failed half-way leaves no workqd behind. */
-static int kill_leftovers(void **state)
-{
-    (void)state;
-    wqt_proc_kill_all();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,5 +495,5 @@ int main(void)
         cmocka_unit_test(socket_mode_alone_sets_the_socket_mode),
         cmocka_unit_test(bad_socket_options_exit_2),
     };
-    return cmocka_run_group_tests_name("programs.systemd", tests, NULL, kill_leftovers);
+    return cmocka_run_group_tests_name("programs.systemd", tests, NULL, wqt_proc_teardown);
 }

@@ -164,14 +164,6 @@ static void pidfile_holds_the_pid_while_running_and_goes_away(void **state)
     wqt_scratch_cleanup(&ep);
 }
 
-/* A test that failed half-way leaves no workqd behind. */
-static int kill_leftovers(void **state)
-{
-    (void)state;
-    wqt_proc_kill_all();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,5 +173,5 @@ int main(void)
         cmocka_unit_test(pidfile_holds_the_pid_while_running_and_goes_away),
         cmocka_unit_test(an_endpoint_it_cannot_use_exits_1_with_a_clear_message),
     };
-    return cmocka_run_group_tests_name("programs.workqd", tests, NULL, kill_leftovers);
+    return cmocka_run_group_tests_name("programs.workqd", tests, NULL, wqt_proc_teardown);
 }

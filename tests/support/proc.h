@@ -43,11 +43,19 @@ void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
 
 void wqt_output_free(wqt_output *out);
 
-/* Kill (SIGKILL / TerminateProcess) and reap every process started with
- * wqt_proc_start that has not been collected with wqt_proc_wait: call it
- * from a test's teardown so that a failed assertion never leaves a daemon
- * running. */
+/* Kill at once (SIGKILL / TerminateProcess), without waiting; collect it
+ * with wqt_proc_wait as usual. */
+void wqt_proc_kill(wqt_proc *proc);
+
+/* Kill and collect every process started with wqt_proc_start and not yet
+ * collected, so that a failed assertion never leaves a daemon running.
+ * wqt_proc_teardown is the same as a CMocka (group) teardown. */
 void wqt_proc_kill_all(void);
+int wqt_proc_teardown(void **state);
+
+/* For the platform halves: a started process is tracked until collected. */
+void wqt_proc_track(wqt_proc *proc);
+void wqt_proc_untrack(wqt_proc *proc);
 
 /* Wait until a workq service answers PING at endpoint, polling every 10 ms
  * for up to about 30 s while proc keeps running (the programs have no

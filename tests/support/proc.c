@@ -1,0 +1,54 @@
+/* proc.c — the portable half of proc.h: which started processes are still
+ * to be collected, so that a failed test can have them killed. The
+ * platform halves (platform/<os>/spawn.c) start, stop, kill and collect. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "proc.h"
+
+/* Tests start a handful of processes at a time, from one thread. */
+#define MAX_TRACKED 64
+
+static wqt_proc *tracked[MAX_TRACKED];
+static size_t ntracked;
+
+void wqt_proc_track(wqt_proc *proc)
+{
+    if (ntracked == MAX_TRACKED) {
+        fail_msg("more than %d processes started and not collected", MAX_TRACKED);
+    }
+    tracked[ntracked++] = proc;
+}
+
+void wqt_proc_untrack(wqt_proc *proc)
+{
+    for (size_t i = 0; i < ntracked; i++) {
+        if (tracked[i] == proc) {
+            tracked[i] = tracked[--ntracked];
+            return;
+        }
+    }
+}
+
+void wqt_proc_kill_all(void)
+{
+    while (ntracked > 0) {
+        wqt_proc *p = tracked[ntracked - 1];
+        wqt_proc_kill(p);
+        wqt_output o;
+        wqt_proc_wait(p, &o); /* untracks it */
+        wqt_output_free(&o);
+    }
+}
+
+int wqt_proc_teardown(void **state)
+{
+    (void)state;
+    wqt_proc_kill_all();
+    return 0;
+}
