@@ -118,8 +118,26 @@ static wq_err do_retrieve(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf
     return wqi_reply_item(out, req->utf16, item.id, item.payload, item.len);
 }
 
-static wq_err apply(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf *out,
-                    const wqi_request *req)
+/* PUBLISH: the payload lives in the request's UTF-8 copy (a UTF-16
+ * request) or else in the message itself; whichever block holds it may be
+ * adopted by the registry (msg_block NULL: the message is not ours). */
+static wq_err do_publish(const wqi_dispatch_ctx *ctx, wqi_buf *out, wqi_request *req,
+                         void **msg_block)
+{
+    void *owned = req->owned;
+    void **block = owned != NULL ? &owned : msg_block;
+    uint64_t id = 0;
+    wq_err err = wqi_registry_publish_block(ctx->registry, req->queue, req->queue_len, req->payload,
+                                            req->payload_len, block, &id);
+    if (owned == NULL) {
+        req->owned = NULL; /* adopted */
+    }
+    return err == WQ_OK ? wqi_reply_ok_u64(out, req->utf16, id)
+                        : registry_error(ctx, out, req, err);
+}
+
+static wq_err apply(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf *out, wqi_request *req,
+                    void **msg_block)
 {
     wqi_registry *r = ctx->registry;
     wq_err err;
@@ -142,10 +160,7 @@ static wq_err apply(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf *out,
     case WQI_VERB_STATUS:
         return do_status(ctx, out, req);
     case WQI_VERB_PUBLISH:
-        err =
-            wqi_registry_publish(r, req->queue, req->queue_len, req->payload, req->payload_len, &n);
-        return err == WQ_OK ? wqi_reply_ok_u64(out, req->utf16, n)
-                            : registry_error(ctx, out, req, err);
+        return do_publish(ctx, out, req, msg_block);
     case WQI_VERB_RETRIEVE:
         return do_retrieve(ctx, owner, out, req);
     case WQI_VERB_ACK:
@@ -168,8 +183,8 @@ static wq_err apply(const wqi_dispatch_ctx *ctx, wqi_owner *owner, wqi_buf *out,
     return err == WQ_OK ? wqi_reply_ok(out, req->utf16) : registry_error(ctx, out, req, err);
 }
 
-wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg, size_t len,
-                    wqi_buf *out)
+static wq_err dispatch_msg(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg,
+                           size_t len, void **msg_block, wqi_buf *out)
 {
     wqi_buf_clear(out);
     wqi_request req;
@@ -178,7 +193,7 @@ wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *m
     if (err != WQ_OK) {
         err = wqi_reply_error(out, req.utf16, err == WQ_EBADREQ ? WQ_EBADREQ : WQ_EINTERNAL, why);
     } else {
-        err = apply(ctx, owner, out, &req);
+        err = apply(ctx, owner, out, &req, msg_block);
         if (err != WQ_OK) {
             /* Formatting the reply failed (memory); say so if we can. */
             wqi_buf_clear(out);
@@ -187,6 +202,18 @@ wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *m
     }
     wqi_request_free(&req);
     return err;
+}
+
+wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg, size_t len,
+                    wqi_buf *out)
+{
+    return dispatch_msg(ctx, owner, msg, len, NULL, out);
+}
+
+wq_err wqi_dispatch_block(const wqi_dispatch_ctx *ctx, wqi_owner *owner, void **msg, size_t len,
+                          wqi_buf *out)
+{
+    return dispatch_msg(ctx, owner, *msg, len, msg, out);
 }
 
 wq_err wqi_dispatch_too_large(wqi_buf *out)

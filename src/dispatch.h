@@ -30,6 +30,12 @@ typedef struct wqi_dispatch_ctx {
 wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg, size_t len,
                     wqi_buf *out);
 
+/* As wqi_dispatch, where *msg is a wqi_malloc block the caller owns (a
+ * received message): a large PUBLISH payload is kept in it rather than
+ * copied, and then the registry owns the block and *msg is set to NULL.
+ * Otherwise *msg is still the caller's to free. */
+wq_err wqi_dispatch_block(const wqi_dispatch_ctx *ctx, wqi_owner *owner, void **msg, size_t len,
+                          wqi_buf *out);
 /* The reply for a request that was too large to receive (413), in UTF-8
  * (the request's encoding cannot be known without its bytes). */
 wq_err wqi_dispatch_too_large(wqi_buf *out);

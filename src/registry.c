@@ -709,21 +709,25 @@ void wqi_registry_list_free(wqi_queue_info *rows)
 /* ---- items ------------------------------------------------------------- */
 
 static wq_err publish_locked(wqi_registry *r, queue *q, const void *payload, size_t len,
-                             uint64_t *id)
+                             void **block, uint64_t *id)
 {
     uint64_t held = wqi_items_ready(&q->items) + q->leased;
     if (r->cfg.max_items != 0 && held >= r->cfg.max_items) {
         return WQ_ELIMIT;
     }
     uint64_t next = r->next_id;
-    wq_err err = wqi_items_prepare(&q->items, next, len);
+    int adopt = block != NULL && *block != NULL && len >= WQI_ADOPT_MIN;
+    wq_err err = wqi_items_prepare(&q->items, next, len, adopt);
     if (err == WQ_OK && r->store->publish != NULL) {
         err = r->store->publish(r->cfg.store_ctx, q->name, next, payload, len);
     }
     if (err != WQ_OK) {
         return err; /* the id is not used up either */
     }
-    wqi_items_append(&q->items, next, payload, len);
+    wqi_items_append(&q->items, next, payload, len, adopt ? *block : NULL);
+    if (adopt) {
+        *block = NULL;
+    }
     r->next_id++;
     q->published++;
     dispatch(r, q);
@@ -733,17 +737,23 @@ static wq_err publish_locked(wqi_registry *r, queue *q, const void *payload, siz
     return WQ_OK;
 }
 
-wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
-                            size_t len, uint64_t *id)
+wq_err wqi_registry_publish_block(wqi_registry *r, const char *name, size_t name_len,
+                                  const void *payload, size_t len, void **block, uint64_t *id)
 {
     if (!name_ok(name, name_len) || (payload == NULL && len > 0)) {
         return WQ_EINVAL;
     }
     wqi_mutex_lock(&r->lock);
     queue *q = queue_find(r, name, name_len);
-    wq_err err = q != NULL ? publish_locked(r, q, payload, len, id) : WQ_ENOTFOUND;
+    wq_err err = q != NULL ? publish_locked(r, q, payload, len, block, id) : WQ_ENOTFOUND;
     wqi_mutex_unlock(&r->lock);
     return err;
+}
+
+wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
+                            size_t len, uint64_t *id)
+{
+    return wqi_registry_publish_block(r, name, name_len, payload, len, NULL, id);
 }
 
 static wq_err retrieve_locked(wqi_registry *r, wqi_owner *o, queue *q, int64_t deadline_ms,

@@ -203,6 +203,16 @@ wq_err wqi_registry_waiters(wqi_registry *r, const char *name, size_t name_len, 
 wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
                             size_t len, uint64_t *id);
 
+/* PUBLISH without the copy: as wqi_registry_publish, where *block (if
+ * block and *block are not NULL) is the wqi_malloc block that holds
+ * payload[0..len), e.g. the received request. A large payload (at least
+ * WQI_ADOPT_MIN bytes, registry_items.h) is then kept where it is: the registry takes the
+ * block (frees it with wqi_free when the item is gone, never writes to
+ * it) and sets *block = NULL. Otherwise, and on any error, *block stays
+ * the caller's. */
+wq_err wqi_registry_publish_block(wqi_registry *r, const char *name, size_t name_len,
+                                  const void *payload, size_t len, void **block, uint64_t *id);
+
 /* RETRIEVE: lease the queue's oldest ready item (lowest id) to o and
  * describe it in *out (see wqi_item for how long payload is valid), or
  * set out->id = 0 (EMPTY).

@@ -141,6 +141,12 @@ static void chunk_unlink(wqi_chunk *c)
     c->items = NULL;
 }
 
+static void chunk_free(wqi_chunk *c)
+{
+    wqi_free(c->ext_block);
+    wqi_free(c);
+}
+
 static void chunk_maybe_free(wqi_chunk *c)
 {
     if (c->live != 0 || c->pins != 0) {
@@ -149,7 +155,7 @@ static void chunk_maybe_free(wqi_chunk *c)
     if (c->items != NULL) {
         chunk_unlink(c);
     }
-    wqi_free(c);
+    chunk_free(c);
 }
 
 void wqi_chunk_kill(wqi_chunk *c)
@@ -173,7 +179,8 @@ void wqi_chunk_unpin(wqi_chunk *c)
 
 const uint8_t *wqi_itemref_payload(const wqi_itemref *ref)
 {
-    return ref->chunk->data + ref->off;
+    const wqi_chunk *c = ref->chunk;
+    return c->ext != NULL ? c->ext : c->data + ref->off;
 }
 
 /* ---- the item list ----------------------------------------------------- */
@@ -193,7 +200,7 @@ void wqi_items_clear(wqi_items *it)
         c->items = NULL;
         c->prev = c->next = NULL;
         if (c->pins == 0) {
-            wqi_free(c);
+            chunk_free(c);
         } /* else: detached; the last unpin frees it */
         c = next;
     }
@@ -209,25 +216,28 @@ static size_t tail_need(const wqi_chunk *t, uint64_t id, size_t len)
     return rec_hdr_size(delta, len) + len;
 }
 
-wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len)
+wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len, int adopt)
 {
+    assert(!adopt || len >= WQI_ADOPT_MIN);
     if (len > (size_t)-1 - CHUNK_HDR - REC_HDR_MAX) {
         return WQ_ENOMEM;
     }
     wqi_chunk *t = it->tail;
-    if (t != NULL && t->cap - t->used >= tail_need(t, id, len)) {
+    if (!adopt && t != NULL && !t->adopting && t->cap - t->used >= tail_need(t, id, len)) {
         return WQ_OK;
     }
     if (t != NULL && t->n == 0) {
         /* An empty tail left by a prepare whose append never came (the
-         * store refused the publish) is too small: replace it, so that
-         * only the tail can ever be empty (cursor_advance relies on it). */
+         * store refused the publish) may be the wrong kind or too small:
+         * replace it, so that only the tail can ever be empty
+         * (cursor_advance relies on it). */
         chunk_unlink(t);
-        wqi_free(t);
+        chunk_free(t);
         t = it->tail;
     }
     size_t need = rec_hdr_size(1, len) + len;
-    size_t cap = need > it->next_cap ? need : it->next_cap;
+    /* An adopting chunk's data is only its one record's header. */
+    size_t cap = adopt ? REC_HDR_MAX : need > it->next_cap ? need : it->next_cap;
     wqi_chunk *c = wqi_malloc(CHUNK_HDR + cap);
     if (c == NULL) {
         return WQ_ENOMEM;
@@ -238,16 +248,11 @@ wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len)
         size_t grown = (it->next_cap + CHUNK_HDR) * 2 - CHUNK_HDR;
         it->next_cap = grown < CHUNK_MAX_ALLOC - CHUNK_HDR ? grown : CHUNK_MAX_ALLOC - CHUNK_HDR;
     }
+    memset(c, 0, CHUNK_HDR);
     c->prev = t;
-    c->next = NULL;
     c->items = it;
-    c->base_id = 0;
-    c->last_id = 0;
-    c->used = 0;
     c->cap = cap;
-    c->n = 0;
-    c->live = 0;
-    c->pins = 0;
+    c->adopting = adopt != 0;
     if (t != NULL) {
         t->next = c;
     } else {
@@ -257,19 +262,28 @@ wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len)
     return WQ_OK;
 }
 
-void wqi_items_append(wqi_items *it, uint64_t id, const void *payload, size_t len)
+void wqi_items_append(wqi_items *it, uint64_t id, const void *payload, size_t len, void *block)
 {
     wqi_chunk *t = it->tail;
+    assert(t->adopting ? t->n == 0 && block != NULL : block == NULL);
     if (t->n == 0) {
         t->base_id = id - 1;
         t->last_id = id - 1;
     }
     size_t at = t->used;
     size_t h = rec_hdr_put(t->data + at, id - t->last_id, len);
-    if (len > 0) {
-        memcpy(t->data + at + h, payload, len);
+    if (t->adopting) {
+        /* The record's header is here, its payload stays in block. The
+         * chunk is full: nothing else is ever appended to it. */
+        t->ext = payload;
+        t->ext_block = block;
+        t->used = t->cap;
+    } else {
+        if (len > 0) {
+            memcpy(t->data + at + h, payload, len);
+        }
+        t->used = at + h + len;
     }
-    t->used = at + h + len;
     t->last_id = id;
     t->n++;
     t->live++;

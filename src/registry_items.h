@@ -31,6 +31,12 @@
  * is in the list, so one long-held lease keeps at most its own chunk.
  * Pins let a caller read a payload without the registry lock (see
  * wqi_chunk_pin). Not thread-safe: the registry's lock guards everything.
+ *
+ * Large payloads are adopted, not copied: an item of WQI_ADOPT_MIN bytes
+ * or more would get a chunk of its own anyway, so instead the chunk is a
+ * small header whose one record's payload stays in the block it arrived in
+ * (the received request), which the chunk then owns. For a 1 MiB PUBLISH
+ * that saves a 1 MiB allocation, its page faults and a 1 MiB memcpy.
  */
 #ifndef WQI_REGISTRY_ITEMS_H
 #define WQI_REGISTRY_ITEMS_H
@@ -51,6 +57,9 @@ typedef struct wqi_chunk {
     uint32_t n;                    /* records appended */
     uint32_t live;                 /* records not yet dead */
     uint32_t pins;                 /* outstanding wqi_chunk_pin */
+    uint32_t adopting;             /* holds one adopted payload (see below) */
+    const uint8_t *ext;            /* that payload, once appended; else NULL */
+    void *ext_block;               /* the block it lives in, freed with us */
     uint8_t data[];
 } wqi_chunk;
 
@@ -80,15 +89,23 @@ void wqi_items_init(wqi_items *it);
  * detached and freed by their last wqi_chunk_unpin. Leaves it empty. */
 void wqi_items_clear(wqi_items *it);
 
-/* Makes sure wqi_items_append(it, id, _, len) cannot fail: may link a new,
- * empty chunk at the tail (harmless if the append never comes). id must be
- * greater than every id appended before. WQ_ENOMEM if the chunk cannot be
- * allocated (or len is absurd); nothing changes then. */
-wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len);
+/* Payloads this large may be adopted (wqi_items_prepare with adopt = 1). */
+#define WQI_ADOPT_MIN 16384u
 
-/* Appends one ready item (copies len bytes from payload, which may be NULL
- * when len is 0). Requires wqi_items_prepare(it, id, len) just before. */
-void wqi_items_append(wqi_items *it, uint64_t id, const void *payload, size_t len);
+/* Makes sure wqi_items_append(it, id, _, len, _) cannot fail: may link a
+ * new, empty chunk at the tail (harmless if the append never comes). With
+ * adopt = 1 (only for len >= WQI_ADOPT_MIN) that chunk is one that will
+ * adopt the payload's block instead of copying it. id must be greater than
+ * every id appended before. WQ_ENOMEM if the chunk cannot be allocated (or
+ * len is absurd); nothing changes then. */
+wq_err wqi_items_prepare(wqi_items *it, uint64_t id, size_t len, int adopt);
+
+/* Appends one ready item. Requires wqi_items_prepare(it, id, len, adopt)
+ * just before. adopt = 0: copies len bytes from payload (which may be NULL
+ * when len is 0); block must be NULL. adopt = 1: block is a wqi_malloc
+ * block holding payload[0..len), which the item list now owns (freed with
+ * wqi_free when the item's chunk goes) and never writes. */
+void wqi_items_append(wqi_items *it, uint64_t id, const void *payload, size_t len, void *block);
 
 /* Number of ready items (fresh + returned). */
 size_t wqi_items_ready(const wqi_items *it);

@@ -173,8 +173,8 @@ static void serve(struct conn *cn)
             wq_free(msg);
             break;
         }
-        err = wqi_dispatch(&s->dispatch, cn->owner, msg, len, &out);
-        wq_free(msg);
+        err = wqi_dispatch_block(&s->dispatch, cn->owner, &msg, len, &out);
+        wq_free(msg); /* NULL if a PUBLISH kept it */
         if (err == WQ_OK) {
             err = wq_conn_send(cn->c, out.data, out.len, SEND_TIMEOUT_MS);
             if (err != WQ_OK && err != WQ_ECLOSED) {

@@ -172,6 +172,54 @@ static void a_list_of_100_queues_arrives_whole_in_a_32_kib_read(void **state)
     wq_free(reply);
 }
 
+/* Large items are kept in the block they arrived in (no copy): for a
+ * UTF-16 request that is its UTF-8 conversion, for UTF-8 the request
+ * itself. Either way the worker gets exactly the bytes published, and a
+ * large item that a UTF-16 client publishes after a UTF-8 one (and the
+ * reverse) keeps its place. */
+static void large_items_from_utf16_and_utf8_clients_arrive_intact(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 40000 };
+    char *text = malloc(16 + N + 1);
+    assert_non_null(text);
+    memcpy(text, "PUBLISH Big ", 12);
+    for (size_t i = 0; i < N; i++) {
+        text[12 + i] = (char)('a' + i % 26);
+    }
+    text[12 + N] = '\0';
+    unsigned char *bin = malloc(3 * N);
+    assert_non_null(bin);
+    for (size_t i = 0; i < 3 * N; i++) {
+        bin[i] = (unsigned char)(i * 7 + 3);
+    }
+    dotnet_expect(f->conn, "CREATE Big", "OK");
+    dotnet_expect(f->conn, "START Big", "OK");
+    wq_client *worker = wqt_live_client(&f->live);
+    assert_int_equal(wq_client_publish(worker, "Big", bin, 3 * N, NULL), WQ_OK);
+    dotnet_expect(f->conn, text, "OK 2");
+    assert_int_equal(wq_client_publish(worker, "Big", bin + 1, 2 * N, NULL), WQ_OK);
+    wq_item item;
+    int found;
+    assert_int_equal(wq_client_retrieve(worker, "Big", -1, &item, &found), WQ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(item.len, 3 * N);
+    assert_memory_equal(item.payload, bin, 3 * N);
+    wq_free(item.payload);
+    assert_int_equal(wq_client_retrieve(worker, "Big", -1, &item, &found), WQ_OK);
+    assert_int_equal(item.len, N);
+    assert_memory_equal(item.payload, text + 12, N);
+    wq_free(item.payload);
+    assert_int_equal(wq_client_retrieve(worker, "Big", -1, &item, &found), WQ_OK);
+    assert_int_equal(item.len, 2 * N);
+    assert_memory_equal(item.payload, bin + 1, 2 * N);
+    wq_free(item.payload);
+    dotnet_expect(f->conn, "STATUS Big", "OK Big started 0 3 3 0");
+    wq_client_close(worker);
+    free(bin);
+    free(text);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, start, stop)
@@ -181,6 +229,7 @@ int main(void)
         T(a_bom_is_accepted_and_not_echoed),
         T(text_items_travel_between_utf16_and_utf8_clients),
         T(a_list_of_100_queues_arrives_whole_in_a_32_kib_read),
+        T(large_items_from_utf16_and_utf8_clients_arrive_intact),
     };
     return cmocka_run_group_tests_name("e2e.dotnet_client", tests, NULL, NULL);
 }
