@@ -2,12 +2,16 @@
  * workqd. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include <bsd/libutil.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "alloc.h"
 #include "daemon.h"
@@ -36,14 +40,49 @@ void wqi_daemon_init_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+void wqi_daemon_init_heap(void)
+{
+#if defined(__GLIBC__)
+    /* Per-thread arenas give their heaps back to the OS as soon as a whole
+     * heap is free (whatever M_TRIM_THRESHOLD says), and the connection
+     * threads are where requests are allocated; one arena keeps freed
+     * blocks reusable by every thread. Small blocks go through the
+     * per-thread cache first, so the shared arena lock is rarely taken. A
+     * fixed mmap threshold also stops glibc from mapping (and later
+     * unmapping) each large block on its own. */
+    (void)mallopt(M_ARENA_MAX, 1);
+    (void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    (void)mallopt(M_TRIM_THRESHOLD, (int)WQI_HEAP_RETAIN);
+#endif
+}
+
+/* Give retained free heap back (see wqi_daemon_init_heap). */
+static void release_heap(void)
+{
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
+#endif
+}
+
 const char *wqi_daemon_wait_for_stop(wq_server *s)
 {
-    (void)s; /* POSIX stops only on a signal */
     sigset_t set = stop_signals();
-    int sig = 0;
-    while (sigwait(&set, &sig) != 0) {
+    struct timespec tick = {WQI_IDLE_CHECK_MS / 1000, 0};
+    int idle_ticks = 0;
+    for (;;) {
+        int sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+            return sig == SIGINT ? "SIGINT" : "SIGTERM";
+        }
+        if (sig < 0 && errno == EAGAIN) {
+            /* Two quiet checks in a row: nobody has been connected for at
+             * least one whole interval, so nothing is about to reuse it. */
+            idle_ticks = wq_server_connections(s) == 0 ? idle_ticks + 1 : 0;
+            if (idle_ticks == 2) {
+                release_heap();
+            }
+        }
     }
-    return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
 static wq_err map_errno(int e)

@@ -41,6 +41,11 @@ void wqi_daemon_init_signals(void)
     SetConsoleCtrlHandler(on_console_event, TRUE);
 }
 
+void wqi_daemon_init_heap(void)
+{
+    /* The Windows heap decommits large free blocks by itself; see daemon.h. */
+}
+
 const char *wqi_daemon_wait_for_stop(wq_server *s)
 {
     (void)s;

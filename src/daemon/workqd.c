@@ -259,6 +259,7 @@ static int run_workqd(int argc, char **argv, void *ctx)
 {
     (void)ctx;
     wqi_daemon_init_signals();
+    wqi_daemon_init_heap();
     struct options o;
     parse_options(argc, argv, &o);
     o.cfg.log = log_line;
