@@ -85,6 +85,7 @@ struct uds_conn {
     int fd;
     atomic_int shut;
     int rx_broken;       /* receive side unusable: later recv → WQ_EPROTO */
+    int rx_wait_first;   /* a read found the socket empty: poll before reading */
     int64_t msg_started; /* clock when the current partial message began; 0: none */
     wq_peer peer;        /* read once when the connection was made */
     wqi_frame_decoder dec;
@@ -670,6 +671,13 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
      * header completes, before the body is allocated. */
     c->dec.max = max;
     int64_t deadline = wqi_deadline(timeout_ms);
+    /* Once a read has found the socket empty, this is request/reply
+     * traffic: the next message is most likely not there either when the
+     * buffer runs dry, so wait first instead of paying for a read that
+     * fails (poll, read: two calls instead of read, poll, read). When data
+     * is there, poll returns at once; that costs one call per refill of
+     * the 64 KiB buffer. */
+    int wait_first = c->rx_wait_first;
     for (;;) {
         wq_err err = feed_buffered(c, buf, len);
         note_progress(c);
@@ -679,31 +687,37 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
         if (err != WQ_OK || *buf != NULL) {
             return err;
         }
+        if (wait_first) {
+            err = wait_fd(c->fd, POLLIN, -1, &c->shut, message_deadline(c, deadline));
+            if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
+                /* Part of a message is consumed and the rest never came. */
+                c->rx_broken = 1;
+            }
+            if (err != WQ_OK) {
+                return err;
+            }
+        }
         ssize_t n = read_some(c, buf, len);
         note_progress(c);
         if (n > 0) {
             if (*buf != NULL) {
                 return WQ_OK;
             }
+            wait_first = 0; /* more may be there: read before waiting */
             continue;
         }
         if (n == 0) {
             return WQ_ECLOSED; /* EOF, between or in the middle of frames */
         }
         if (errno == EINTR) {
+            wait_first = 0;
             continue;
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
         }
-        err = wait_fd(c->fd, POLLIN, -1, &c->shut, message_deadline(c, deadline));
-        if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
-            /* Part of a message is consumed and the rest never came. */
-            c->rx_broken = 1;
-        }
-        if (err != WQ_OK) {
-            return err;
-        }
+        c->rx_wait_first = 1;
+        wait_first = 1;
     }
 }
 
