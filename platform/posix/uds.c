@@ -1,24 +1,29 @@
 /* uds.c (POSIX) — the native transport: Unix-domain stream sockets
  * carrying length-prefixed frames (frame.h).
  *
- * Every descriptor is non-blocking and close-on-exec; every wait is a
- * poll() bounded by the caller's deadline, so each call honours its
- * timeout and nothing busy-loops. Sends use MSG_NOSIGNAL (and SO_NOSIGPIPE
- * where it exists) so a vanished peer is an error, never a SIGPIPE.
+ * Every descriptor is close-on-exec. Listeners, and sockets until they
+ * are connected, are non-blocking and wait in poll() bounded by the
+ * caller's deadline. Connected sockets are in blocking mode: a receive is
+ * one blocking read bounded by SO_RCVTIMEO (the caller's deadline; set
+ * only when it changes), which for request/reply traffic is one system
+ * call where read, poll, read was three. Sends pass MSG_DONTWAIT and wait
+ * in poll(), so nothing waits past its deadline and nothing busy-loops.
+ * Sends use MSG_NOSIGNAL (and SO_NOSIGPIPE where it exists) so a vanished
+ * peer is an error, never a SIGPIPE.
  *
- * Receiving: each connection keeps a read buffer. One read() usually
- * brings in a whole small message (often several, when the peer
- * pipelines); the frame decoder takes them out one per wq_conn_recv and
- * the rest waits in the buffer. When a body is still missing, readv()
- * puts its bytes straight into the message (no copy for large bodies) and
- * anything after it into the buffer.
+ * Receiving: each connection keeps a read buffer. One read usually brings
+ * in a whole small message (often several, when the peer pipelines); the
+ * frame decoder takes them out one per wq_conn_recv and the rest waits in
+ * the buffer. When a body is still missing, the read puts its bytes
+ * straight into the message (no copy for large bodies) and anything after
+ * it into the buffer.
  *
- * Shutdown: a flag plus shutdown(2). shutdown(SHUT_RDWR) makes a socket
- * permanently readable and writable-with-error, so a thread blocked in
- * poll() wakes at once and cannot miss it; the flag turns whatever the
- * syscall then says into WQ_ECLOSED. Listeners use a self-pipe the same
- * way, since poll() on a listening socket is not woken by every OS's
- * shutdown().
+ * Shutdown: a flag plus shutdown(2). shutdown(SHUT_RDWR) ends a blocked
+ * read with EOF and makes the socket permanently readable and
+ * writable-with-error, so a thread blocked in a read or in poll() wakes at
+ * once and cannot miss it; the flag turns whatever the syscall then says
+ * into WQ_ECLOSED. Listeners use a self-pipe the same way, since poll() on
+ * a listening socket is not woken by every OS's shutdown().
  *
  * Filesystem work (paths, private directory, lock file, stale sockets) is
  * in uds_path.c; errno is turned into wq_err only by wqi_uds_err().
@@ -50,10 +55,12 @@
 #include "uds_err.h"
 #include "uds_path.h"
 
+/* Connected sockets are in blocking mode (see uds_recv); sends stay
+ * non-blocking per call and wait in poll() for their deadline. */
 #ifdef MSG_NOSIGNAL
-#define UDS_SEND_FLAGS MSG_NOSIGNAL
+#define UDS_SEND_FLAGS (MSG_NOSIGNAL | MSG_DONTWAIT)
 #else
-#define UDS_SEND_FLAGS 0 /* SO_NOSIGPIPE is set on the socket instead */
+#define UDS_SEND_FLAGS MSG_DONTWAIT /* SO_NOSIGPIPE is set on the socket instead */
 #endif
 
 /* Per-connection read buffer: large enough that a burst of pipelined small
@@ -85,7 +92,7 @@ struct uds_conn {
     int fd;
     atomic_int shut;
     int rx_broken;       /* receive side unusable: later recv → WQ_EPROTO */
-    int rx_wait_first;   /* a read found the socket empty: poll before reading */
+    int rcvtimeo_ms;     /* SO_RCVTIMEO as last set: -1 none (block), -2 unknown */
     int64_t msg_started; /* clock when the current partial message began; 0: none */
     wq_peer peer;        /* read once when the connection was made */
     wqi_frame_decoder dec;
@@ -195,10 +202,18 @@ static wq_err conn_new(int fd, wq_conn **out)
     c->fd = fd;
     atomic_init(&c->shut, 0);
     c->rx_broken = 0;
+    c->rcvtimeo_ms = -2;
+    c->msg_started = 0;
     c->rpos = 0;
     c->rend = 0;
     wqi_frame_decoder_init(&c->dec, 0);
     wq_err err = read_peer(fd, &c->peer);
+    /* Blocking mode: a receive is then one blocking read bounded by
+     * SO_RCVTIMEO instead of read, poll, read (uds_recv). */
+    int fl = fcntl(fd, F_GETFL);
+    if (err == WQ_OK && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
+        err = wqi_uds_err(errno);
+    }
     if (err != WQ_OK) {
         close(fd);
         wqi_free(c);
@@ -609,30 +624,59 @@ static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
     return err;
 }
 
-/* One read from the socket (the buffer is empty when this is called).
- * Inside a body, the missing body bytes go straight into the message and
- * what follows them into the buffer; otherwise everything goes to the
- * buffer. Returns what read/readv returned (errno set on -1). */
+/* One blocking read from the socket (the buffer is empty when this is
+ * called), bounded by SO_RCVTIMEO. Inside a body, the missing body bytes
+ * go straight into the message and what follows them into the buffer;
+ * otherwise everything goes to the buffer. Returns what recvmsg returned
+ * (errno set on -1; EAGAIN: the timeout passed). */
 static ssize_t read_some(struct uds_conn *c, void **msg, size_t *msg_len)
 {
     uint8_t *space;
     size_t want;
     wqi_frame_body_space(&c->dec, &space, &want);
-    if (want == 0) {
-        ssize_t n = recv(c->fd, c->rbuf, sizeof c->rbuf, 0);
-        if (n > 0) {
-            c->rend = (size_t)n;
-        }
-        return n;
-    }
     struct iovec iov[2] = {{space, want}, {c->rbuf, sizeof c->rbuf}};
-    ssize_t n = readv(c->fd, iov, 2);
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = want > 0 ? iov : iov + 1;
+    m.msg_iovlen = want > 0 ? 2 : 1;
+    ssize_t n = recvmsg(c->fd, &m, 0);
     if (n > 0) {
         size_t body = (size_t)n < want ? (size_t)n : want;
-        wqi_frame_body_commit(&c->dec, body, msg, msg_len);
+        if (want > 0) {
+            wqi_frame_body_commit(&c->dec, body, msg, msg_len);
+        }
         c->rend = (size_t)n - body;
     }
     return n;
+}
+
+/* Bound the next blocking read by deadline: WQ_ETIMEDOUT if it has
+ * passed. setsockopt is skipped while the value set last is no longer
+ * than what is left and not much shorter, so a connection whose calls all
+ * use the same timeout sets it about once; a read that times out a little
+ * early just goes round again with what is left. */
+static wq_err arm_timeout(struct uds_conn *c, int64_t deadline)
+{
+    int ms = wqi_remaining_ms(deadline);
+    if (ms == 0) {
+        return WQ_ETIMEDOUT;
+    }
+    int cur = c->rcvtimeo_ms;
+    int fits = ms < 0 ? cur == -1 : cur > 0 && cur <= ms && cur >= ms - ms / 8;
+    if (fits) {
+        return WQ_OK;
+    }
+    struct timeval tv = {0, 0}; /* zero: no timeout */
+    if (ms > 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+    }
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+        c->rcvtimeo_ms = -2;
+        return wqi_uds_err(errno);
+    }
+    c->rcvtimeo_ms = ms;
+    return WQ_OK;
 }
 
 /* Remember when the message now being received began, for
@@ -671,13 +715,6 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
      * header completes, before the body is allocated. */
     c->dec.max = max;
     int64_t deadline = wqi_deadline(timeout_ms);
-    /* Once a read has found the socket empty, this is request/reply
-     * traffic: the next message is most likely not there either when the
-     * buffer runs dry, so wait first instead of paying for a read that
-     * fails (poll, read: two calls instead of read, poll, read). When data
-     * is there, poll returns at once; that costs one call per refill of
-     * the 64 KiB buffer. */
-    int wait_first = c->rx_wait_first;
     for (;;) {
         wq_err err = feed_buffered(c, buf, len);
         note_progress(c);
@@ -687,37 +724,34 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
         if (err != WQ_OK || *buf != NULL) {
             return err;
         }
-        if (wait_first) {
-            err = wait_fd(c->fd, POLLIN, -1, &c->shut, message_deadline(c, deadline));
-            if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
-                /* Part of a message is consumed and the rest never came. */
-                c->rx_broken = 1;
+        if (atomic_load(&c->shut)) {
+            return WQ_ECLOSED;
+        }
+        /* shutdown() wakes a blocked read with EOF, so wq_conn_shutdown
+         * needs no second descriptor to reach us. */
+        err = arm_timeout(c, message_deadline(c, deadline));
+        if (err == WQ_OK) {
+            ssize_t n = read_some(c, buf, len);
+            note_progress(c);
+            if (n > 0) {
+                if (*buf != NULL) {
+                    return WQ_OK;
+                }
+                continue;
             }
-            if (err != WQ_OK) {
-                return err;
+            if (n == 0) {
+                return WQ_ECLOSED; /* EOF, between or in the middle of frames */
             }
-        }
-        ssize_t n = read_some(c, buf, len);
-        note_progress(c);
-        if (n > 0) {
-            if (*buf != NULL) {
-                return WQ_OK;
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+                continue; /* EAGAIN: SO_RCVTIMEO passed; arm_timeout decides */
             }
-            wait_first = 0; /* more may be there: read before waiting */
-            continue;
-        }
-        if (n == 0) {
-            return WQ_ECLOSED; /* EOF, between or in the middle of frames */
-        }
-        if (errno == EINTR) {
-            wait_first = 0;
-            continue;
-        }
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
             return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
         }
-        c->rx_wait_first = 1;
-        wait_first = 1;
+        if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
+            /* Part of a message is consumed and the rest never came. */
+            c->rx_broken = 1;
+        }
+        return err;
     }
 }
 
