@@ -364,6 +364,19 @@ static void receive_timeout_gets_etimedout_and_the_connection_lives(void **state
     assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_ETIMEDOUT);
     wqt_send_str(client, "late");
     wqt_expect_str(server, "late");
+    /* Each call's own timeout counts, whatever the one before used: after
+     * an unbounded wait that got its message, a short one still ends (a
+     * backend that kept the earlier bound would hang here). */
+    wqt_send_str(client, "now");
+    assert_int_equal(wq_conn_recv(server, 100, WQ_WAIT_FOREVER, &buf, &len), WQ_OK);
+    assert_int_equal(len, 3);
+    wq_free(buf);
+    assert_int_equal(wq_conn_recv(server, 100, 20, &buf, &len), WQ_ETIMEDOUT);
+    wqt_send_str(client, "again");
+    assert_int_equal(wq_conn_recv(server, 100, 60000, &buf, &len), WQ_OK);
+    assert_memory_equal(buf, "again", 5);
+    wq_free(buf);
+    assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_ETIMEDOUT);
     wq_conn_close(client);
     wq_conn_close(server);
 }
