@@ -41,6 +41,9 @@ cmake --build build/bench -j "$jobs" >/dev/null
 wqbench=$root/build/bench/wqbench
 workqd=$root/build/release/workqd
 
+# 1,000 idle clients plus the servers' own descriptors.
+ulimit -n 4096 2>/dev/null || true
+
 dir=$(mktemp -d /tmp/wqbench.XXXXXX)
 pids=()
 cleanup() {
@@ -113,12 +116,15 @@ if [ "$mode" = smoke ]; then
   chk epoll-ping "$EP" 8 50 64
   chk redis-ping "$RS" 8 50 64
   chk workq-job "$WQ" 8 20 64
+  chk epoll-job "$EP" 8 20 64
+  chk workq-list "$WQ" 1 3 100
   chk workq-bulk "$WQ" 1 20 4096
   chk workq-bulk "$WQ" 1 3 1048576
   chk raw-oneway "$RAW" 1 20 4096
   chk raw-oneway "$RAW" 1 3 1048576
   "$wqbench" fill workq "$WQ" 100 64 || { echo "bench smoke: FAILED: fill" >&2; fail=1; }
   chk workq-job-deep "$WQ" 1 50 64
+  "$wqbench" idle workq "$WQ" 50 "$pid_workqd" >/dev/null || { echo "bench smoke: FAILED: idle" >&2; fail=1; }
   # pinned: the same programs under taskset
   pin_servers 0
   chk_p() { taskset -c 0 "$wqbench" check "$@" || { echo "bench smoke: FAILED (pinned): $*" >&2; fail=1; }; }
@@ -174,6 +180,7 @@ for pin in default pinned; do
       m "many.epoll-ping.c$c"  $pin epoll-ping "$EP" "$c" $(( 20000 / c )) 64
       m "many.redis-ping.c$c"  $pin redis-ping "$RS" "$c" $(( 20000 / c )) 64
       m "many.workq-job.c$c"   $pin workq-job  "$WQ" "$c" $(( 6000 / c )) 64
+      m "many.epoll-job.c$c"   $pin epoll-job  "$EP" "$c" $(( 6000 / c )) 64
       m "many.redis-job.c$c"   $pin redis-job  "$RS" "$c" $(( 6000 / c )) 64
     done
     m bulk.workq-publish-4k  $pin workq-bulk  "$WQ"  1 20000 4096
@@ -217,6 +224,37 @@ if [ "$mode" = full ]; then
   pin_servers "$all_cpus"
 fi
 
+# LIST of 10,000 queues (they are created once, by the first repetition).
+if [ "$mode" != smoke ]; then
+  step "bench: LIST of 10,000 queues"
+  for pin in default pinned; do
+    if [ "$pin" = pinned ]; then pin_servers 0; else pin_servers "$all_cpus"; fi
+    m depth.workq-list-10k $pin workq-list "$WQ" 1 40 10000
+  done
+  pin_servers "$all_cpus"
+fi
+
+# Memory per idle connection: 1,000 clients connected, each has said PING
+# once; every one must still be answered afterwards.
+if [ "$mode" = full ]; then
+  step "bench: 1,000 idle connections"
+  for x in workq redis; do
+    if [ "$x" = workq ]; then ep=$WQ; p=$pid_workqd; else ep=$RS; p=$pid_redis; fi
+    out=$("$wqbench" idle "$x" "$ep" 1000 "$p" 2>"$dir/err") \
+      || { echo "bench: FAILED: idle $x: $(tail -n 1 "$dir/err")" >&2; failed=1; }
+    cat "$dir/err" >&2
+    echo "$out" | awk -v l="mem.idle-conn-$x" '/^RESULT/ {print l, "-", $4, $5, $6, $7}' >>"$res"
+  done
+fi
+
+# Scenario 7: the named pipe under Wine (bench/wine.sh appends its rows).
+if [ "$mode" != smoke ]; then
+  step "bench: Windows under Wine"
+  wine_args=("$res")
+  [ "$mode" = quick ] && wine_args=(--quick "$res")
+  bash bench/wine.sh "${wine_args[@]}" || { echo "bench: FAILED: wine" >&2; failed=1; }
+fi
+
 # ---- the table --------------------------------------------------------------
 step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of $reps reps)"
 {
@@ -233,6 +271,7 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
     function r(name, a, b, bar,   x) {
       if (!((a) in v) || !((b) in v) || v[b] == 0) { printf "  %-52s not measured\n", name; return }
       x = v[a] / v[b]
+      if (bar == 0) { printf "  %-52s %6.2f\n", name, x; return }
       printf "  %-52s %6.2f  (bar %s: %s)\n", name, x, bar, (x >= bar ? "reached" : "not reached")
     }
     END {
@@ -243,12 +282,21 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
       r("64 clients default: workq PING / raw epoll", "many.workq-ping.c64 default", "many.epoll-ping.c64 default", 0.75)
       r("bulk pinned: workq PUBLISH 1 MiB / raw one-way", "bulk.workq-publish-1m pinned", "bulk.raw-oneway-1m pinned", 0.5)
       r("depth pinned: job cycle 1M queued / 0 queued", "depth.workq-job-1M-queued pinned", "depth.workq-job-0-queued pinned", 0.9)
+      r("Wine pinned: workq PING / raw named-pipe ping-pong", "wine.workq-ping pinned", "wine.raw-pipe-ping pinned", 0.85)
       printf "  (default scheduling, for reference)\n"
       r("round trip default: workq PING / raw", "rt.workq-ping default", "rt.raw-ping default", 0.90)
       r("round trip default: workq PING / nng REQ/REP", "rt.workq-ping default", "rt.nng-reqrep default", 2.5)
       r("job cycle default: workq / beanstalkd", "job.workq default", "job.beanstalkd default", 1.2)
       r("job cycle default: workq / redis LPUSH+RPOP", "job.workq default", "job.redis-lpush-rpop default", 1.0)
       r("bulk default: workq PUBLISH 1 MiB / raw one-way", "bulk.workq-publish-1m default", "bulk.raw-oneway-1m default", 0.5)
+      r("Wine default: workq PING / raw named-pipe ping-pong", "wine.workq-ping default", "wine.raw-pipe-ping default", 0.85)
+      printf "  (no bar; for reference)\n"
+      r("64 clients default: workq job / epoll 3 round trips", "many.workq-job.c64 default", "many.epoll-job.c64 default", 0)
+      r("64 clients default: workq job / redis LPUSH+RPOP", "many.workq-job.c64 default", "many.redis-job.c64 default", 0)
+      r("Wine pinned: workq job cycle / raw pipe ping-pong", "wine.workq-job pinned", "wine.raw-pipe-ping pinned", 0)
+      if ("depth.workq-list-10k pinned" in v) printf "  %-52s %6.2f ms\n", "LIST of 10,000 queues, pinned (median)", 1000 / v["depth.workq-list-10k pinned"]
+      if ("depth.workq-list-10k default" in v) printf "  %-52s %6.2f ms\n", "LIST of 10,000 queues, default (median)", 1000 / v["depth.workq-list-10k default"]
+      if ("mem.idle-conn-workq -" in v) printf "  %-52s %6.1f kB (redis %.1f kB)\n", "RSS per idle connection, 1,000 clients: workqd", v["mem.idle-conn-workq -"], v["mem.idle-conn-redis -"]
     }' "$res"
   if [ "${#mem_lines[@]}" -gt 0 ]; then
     awk -v w="$wq_after" -v r="$rs_after" 'BEGIN {x = w / r;
@@ -256,7 +304,6 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
   else
     printf '  %-52s not measured\n' "memory: workqd RSS / redis RSS, 1M items"
   fi
-  printf '  %-52s not measured\n' "Wine: workq PING / raw named-pipe ping-pong"
 }
 # A scenario that failed (wrong reply, lost connection) fails the run.
 [ "$failed" -eq 0 ] || { echo "bench: some scenarios FAILED (see above)" >&2; exit 1; }

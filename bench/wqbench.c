@@ -15,7 +15,16 @@
  *     one short run with every reply and payload checked; prints
  *     "CHECK <scenario> <clients> ok <ops>" and exits 0, or exits 1.
  *     Never prints a timing.
- *   wqbench fill <scenario> <endpoint> <items> <size>   (workq-fill, redis-fill)
+ *   wqbench fill <workq|redis> <endpoint> <items> <size>
+ *   wqbench idle <workq|redis> <endpoint> <clients> <server-pid>
+ *     connects that many clients, has each say PING once, reads the
+ *     server's VmRSS before and after, then checks every client is still
+ *     answered; prints "RESULT idle-<x> <clients> kB/conn <v> <v> <v>"
+ *
+ * Scenarios: workq-ping, workq-job, workq-job-deep, workq-bulk, workq-list
+ * (size = number of queues LIST returns; they are created once), raw-ping,
+ * raw-oneway, epoll-ping, epoll-job (three echo round trips, as many as a
+ * workq job cycle), nng-ping, redis-ping, redis-job, bs-job.
  *
  * Every scenario checks its replies in both modes (a wrong reply aborts the
  * run with exit status 1); "check" additionally verifies counts at the end.
@@ -216,7 +225,8 @@ static void open_worker(worker *w)
         /* the queue `fill workq` filled: job cycles behind a deep backlog */
         snprintf(w->queue, sizeof w->queue, "deep");
     }
-    if (is(s, "workq-ping") || is(s, "workq-job") || is(s, "workq-job-deep")) {
+    if (is(s, "workq-ping") || is(s, "workq-job") || is(s, "workq-job-deep") ||
+        is(s, "workq-list")) {
         wq_client_opts o;
         wq_client_opts_init(&o);
         wq_err e = wq_client_open(w->endpoint, &o, &w->wc);
@@ -230,6 +240,16 @@ static void open_worker(worker *w)
             }
             if (wq_client_start(w->wc, w->queue) != WQ_OK) {
                 die("START failed");
+            }
+        }
+        if (is(s, "workq-list") && w->index == 0) {
+            for (size_t i = 0; i < w->size; i++) {
+                char name[32];
+                snprintf(name, sizeof name, "list%05zu", i);
+                e = wq_client_create(w->wc, name);
+                if (e != WQ_OK && e != WQ_EEXIST) {
+                    die("CREATE %s: %s", name, wq_strerror(e));
+                }
             }
         }
     } else if (is(s, "raw-ping") || is(s, "raw-oneway") || is(s, "workq-bulk")) {
@@ -248,7 +268,7 @@ static void open_worker(worker *w)
                 die("CREATE: %s", wq_strerror(ce));
             }
         }
-    } else if (is(s, "epoll-ping")) {
+    } else if (is(s, "epoll-ping") || is(s, "epoll-job")) {
         w->fd = uds_connect(w->endpoint);
     } else if (is(s, "nng-ping")) {
         if (nng_req0_open(&w->ns) != 0) {
@@ -309,7 +329,7 @@ static void close_worker(worker *w)
         close(w->bs->fd);
         free(w->bs);
     }
-    if (is(w->scenario, "epoll-ping")) {
+    if (is(w->scenario, "epoll-ping") || is(w->scenario, "epoll-job")) {
         close(w->fd);
     }
     free(w->payload);
@@ -411,6 +431,25 @@ static void op_epoll_ping(worker *w, uint64_t k)
     if (memcmp(back, msg, 4 + n) != 0) {
         die("epoll echo mismatch");
     }
+}
+
+/* LIST: every one of the queues made in open_worker comes back. */
+static void op_workq_list(worker *w)
+{
+    wq_queue_info *rows = NULL;
+    size_t n = 0;
+    wq_err e = wq_client_list(w->wc, &rows, &n);
+    if (e != WQ_OK) {
+        die("LIST: %s", wq_strerror(e));
+    }
+    size_t mine = 0;
+    for (size_t i = 0; i < n; i++) {
+        mine += strncmp(rows[i].name, "list", 4) == 0;
+    }
+    if (mine != w->size) {
+        die("LIST: %zu of the %zu queues", mine, w->size);
+    }
+    wq_free(rows);
 }
 
 static void op_nng_ping(worker *w, uint64_t k)
@@ -594,6 +633,12 @@ static void *worker_main(void *arg)
                 op_raw_ping(w, k);
             } else if (is(s, "epoll-ping")) {
                 op_epoll_ping(w, k);
+            } else if (is(s, "epoll-job")) {
+                op_epoll_ping(w, 3 * k);
+                op_epoll_ping(w, 3 * k + 1);
+                op_epoll_ping(w, 3 * k + 2);
+            } else if (is(s, "workq-list")) {
+                op_workq_list(w);
             } else if (is(s, "nng-ping")) {
                 op_nng_ping(w, k);
             } else if (is(s, "redis-ping")) {
@@ -942,6 +987,98 @@ static int serve_nng(const char *url)
     }
 }
 
+/* ---- idle: memory per idle connection ------------------------------------ */
+
+static long rss_kb(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        die("cannot read %s", path);
+    }
+    long kb = -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kb = strtol(line + 6, NULL, 10);
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+/* One PING on client i; dies unless it is answered. */
+static void idle_ping(int redis, wq_conn **wc, redisContext **rc, int i)
+{
+    if (redis) {
+        redisReply *r = redisCommand(rc[i], "PING");
+        if (r == NULL || r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG") != 0) {
+            die("redis client %d: no PONG", i);
+        }
+        freeReplyObject(r);
+        return;
+    }
+    void *buf;
+    size_t len;
+    if (wq_conn_send(wc[i], "PING", 4, IO_MS) != WQ_OK ||
+        wq_conn_recv(wc[i], 1024, IO_MS, &buf, &len) != WQ_OK) {
+        die("workq client %d: no reply", i);
+    }
+    if (len != 7 || memcmp(buf, "OK PONG", 7) != 0) {
+        die("workq client %d: wrong reply", i);
+    }
+    wq_free(buf);
+}
+
+static int cmd_idle(int argc, char **argv)
+{
+    if (argc < 6) {
+        die("usage: idle <workq|redis> <endpoint> <clients> <server-pid>");
+    }
+    int redis = is(argv[2], "redis");
+    const char *ep = argv[3];
+    int n = atoi(argv[4]);
+    long pid = atol(argv[5]);
+    if (n < 1 || pid < 1 || (!redis && !is(argv[2], "workq"))) {
+        die("bad arguments");
+    }
+    wq_conn **wc = calloc((size_t)n, sizeof *wc);
+    redisContext **rc = calloc((size_t)n, sizeof *rc);
+    if (wc == NULL || rc == NULL) {
+        die("out of memory");
+    }
+    long before = rss_kb(pid);
+    for (int i = 0; i < n; i++) {
+        if (redis) {
+            rc[i] = redisConnectUnix(ep);
+            if (rc[i] == NULL || rc[i]->err) {
+                die("redis connect %d", i);
+            }
+        } else if (wq_conn_connect(NULL, ep, 5000, &wc[i]) != WQ_OK) {
+            die("workq connect %d", i);
+        }
+        idle_ping(redis, wc, rc, i); /* the server has taken it in */
+    }
+    long after = rss_kb(pid);
+    /* All idle now; every one must still be answered. */
+    for (int i = 0; i < n; i++) {
+        idle_ping(redis, wc, rc, i);
+    }
+    for (int i = 0; i < n; i++) {
+        if (redis) {
+            redisFree(rc[i]);
+        } else {
+            wq_conn_close(wc[i]);
+        }
+    }
+    free(wc);
+    free(rc);
+    double per = (double)(after - before) / n;
+    fprintf(stderr, "  idle %s: VmRSS %ld -> %ld kB with %d clients\n", argv[2], before, after, n);
+    printf("RESULT idle-%s %d kB/conn %.1f %.1f %.1f\n", argv[2], n, per, per, per);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -967,6 +1104,9 @@ int main(int argc, char **argv)
     }
     if (is(cmd, "fill")) {
         return cmd_fill(argc, argv);
+    }
+    if (is(cmd, "idle")) {
+        return cmd_idle(argc, argv);
     }
     die("unknown command %s", cmd);
     return 1;

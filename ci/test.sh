@@ -70,6 +70,9 @@ if [ "$what" != linux ]; then
   cmake --preset windows
   cmake --build --preset windows -j "$jobs"
   ctest --preset windows -j "$jobs" || status=1
+  # Benchmark scenario 7 (bench/wine.sh): workqd.exe and a raw named-pipe
+  # ping-pong under Wine on a prefix of its own, correctness only.
+  bench/wine.sh --smoke || status=1
 fi
 
 # ---- libworkq as ports see it (tests/install/check.sh) ----------------------
