@@ -2,6 +2,7 @@
  * workqd. */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,31 +57,53 @@ void wqi_daemon_init_heap(void)
 #endif
 }
 
-/* Give retained free heap back (see wqi_daemon_init_heap). */
-static void release_heap(void)
+/* Free heap worth giving back: below this, what is free is ordinary
+ * fragmentation and not worth a trim. */
+#define HEAP_IDLE_MIN (16u * 1024u * 1024u)
+
+/* Free bytes in the heap, or SIZE_MAX where that cannot be asked. */
+static size_t heap_free_bytes(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    struct mallinfo2 mi = mallinfo2();
+    return mi.fordblks;
+#else
+    return SIZE_MAX;
+#endif
+}
+
+/* Called every WQI_HEAP_CHECK_MS: memory that was already free at the
+ * previous check and still is has not been needed for a whole interval,
+ * so it goes back to the OS (kept between 10 and 20 s, like an allocator
+ * with decay). The cost when a burst does come back later is one refill
+ * of fresh pages. */
+static void heap_check(size_t *was_free)
 {
 #if defined(__GLIBC__)
-    (void)malloc_trim(0);
+    size_t now = heap_free_bytes();
+    if (now >= HEAP_IDLE_MIN && *was_free >= HEAP_IDLE_MIN) {
+        (void)malloc_trim(0);
+        now = heap_free_bytes();
+    }
+    *was_free = now;
+#else
+    (void)was_free;
 #endif
 }
 
 const char *wqi_daemon_wait_for_stop(wq_server *s)
 {
+    (void)s; /* POSIX stops only on a signal */
     sigset_t set = stop_signals();
-    struct timespec tick = {WQI_IDLE_CHECK_MS / 1000, 0};
-    int idle_ticks = 0;
+    struct timespec tick = {WQI_HEAP_CHECK_MS / 1000, 0};
+    size_t was_free = 0;
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
             return sig == SIGINT ? "SIGINT" : "SIGTERM";
         }
         if (sig < 0 && errno == EAGAIN) {
-            /* Two quiet checks in a row: nobody has been connected for at
-             * least one whole interval, so nothing is about to reuse it. */
-            idle_ticks = wq_server_connections(s) == 0 ? idle_ticks + 1 : 0;
-            if (idle_ticks == 2) {
-                release_heap();
-            }
+            heap_check(&was_free);
         }
     }
 }

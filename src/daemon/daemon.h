@@ -25,17 +25,17 @@ void wqi_daemon_init_signals(void);
  * fills with large items, drains and fills again would otherwise fault in
  * fresh zeroed pages for every item (measured in bench/: ~0.5 ms per MiB
  * on a 2-core VM, more than the transfer itself). What is kept is handed
- * back by wqi_daemon_wait_for_stop once no client has been connected for
- * a while. Elsewhere (Windows' heap decommits by itself): nothing. */
+ * back by wqi_daemon_wait_for_stop once it has stayed unused for 10-20 s.
+ * Elsewhere (Windows' heap decommits by itself): nothing. */
 #define WQI_HEAP_RETAIN (256u * 1024u * 1024u)
 void wqi_daemon_init_heap(void);
 
 /* Block until the operator asks to stop: SIGINT or SIGTERM on POSIX;
  * Ctrl-C, Ctrl-Break, closing the console or the stop event on Windows.
  * Returns the name of what stopped us ("SIGTERM", "Ctrl-C", …) for the
- * log. POSIX: meanwhile, every WQI_IDLE_CHECK_MS, returns retained free
- * heap to the OS when s has had no connection at two checks in a row. */
-#define WQI_IDLE_CHECK_MS 10000
+ * log. POSIX: meanwhile, every WQI_HEAP_CHECK_MS, returns to the OS the
+ * retained heap that has stayed free since the previous check. */
+#define WQI_HEAP_CHECK_MS 10000
 const char *wqi_daemon_wait_for_stop(wq_server *s);
 
 /* A pid file: created and locked by wqi_pidfile_open, holding our process
