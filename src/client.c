@@ -490,6 +490,83 @@ wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id)
     return with_id(c, "ACK", queue, id);
 }
 
+/* Send c->req without waiting for its reply (the caller reads it later,
+ * in order). */
+static wq_err send_only(wq_client *c)
+{
+    wq_err err = wq_conn_send(c->conn, c->req.data, c->req.len, c->timeout_ms);
+    return err == WQ_OK ? WQ_OK : local_error(c, err);
+}
+
+/* The next reply, allowing extra_ms beyond the client's timeout. */
+static wq_err recv_reply(wq_client *c, int64_t extra_ms, void **reply, size_t *n)
+{
+    int64_t timeout = c->timeout_ms;
+    if (timeout >= 0 && extra_ms > 0) {
+        timeout = timeout + extra_ms > INT32_MAX ? INT32_MAX : timeout + extra_ms;
+    }
+    wq_err err = wq_conn_recv(c->conn, c->max_reply, (int)timeout, reply, n);
+    return err == WQ_OK ? WQ_OK : local_error(c, err);
+}
+
+wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int64_t wait_ms,
+                              wq_item *item, int *found)
+{
+    if (item != NULL) {
+        memset(item, 0, sizeof *item);
+    }
+    if (found != NULL) {
+        *found = 0;
+    }
+    if (c == NULL || queue == NULL || item == NULL || found == NULL || wait_ms > UINT32_MAX) {
+        return WQ_EINVAL;
+    }
+    c->message[0] = '\0';
+    /* Both requests leave before either reply is read: one round trip.
+     * The server answers in order, so the first reply is the ACK's. */
+    wq_err err = begin(c, "ACK", queue);
+    if (err == WQ_OK) {
+        err = append_u64(c, id);
+    }
+    if (err == WQ_OK) {
+        err = send_only(c);
+    }
+    if (err == WQ_OK) {
+        err = begin(c, "RETRIEVE", queue);
+    }
+    if (err == WQ_OK && wait_ms >= 0) {
+        err = append_u64(c, (uint64_t)wait_ms);
+    }
+    if (err == WQ_OK) {
+        err = send_only(c);
+    }
+    void *ack = NULL, *got = NULL;
+    size_t ack_n = 0, got_n = 0;
+    if (err == WQ_OK) {
+        err = recv_reply(c, 0, &ack, &ack_n);
+    }
+    if (err == WQ_OK) {
+        err = recv_reply(c, wait_ms > 0 ? wait_ms : 0, &got, &got_n);
+    }
+    if (err != WQ_OK) {
+        wq_free(ack);
+        return err; /* the connection is unusable now */
+    }
+    /* The RETRIEVE ran whatever the ACK said: take its item first, so
+     * that it is the caller's even when the ACK's error is returned. */
+    wq_err rerr = reply_error(c, got, got_n);
+    if (rerr == WQ_OK) {
+        rerr = parse_item(c, got, got_n, item, found);
+    }
+    wq_err aerr = reply_error(c, ack, ack_n);
+    if (aerr == WQ_OK && (ack_n != 2 || memcmp(ack, "OK", 2) != 0)) {
+        aerr = local_error(c, WQ_EPROTO);
+    }
+    wq_free(ack);
+    wq_free(got);
+    return aerr != WQ_OK ? aerr : rerr;
+}
+
 wq_err wq_client_release(wq_client *c, const char *queue, uint64_t id)
 {
     return with_id(c, "RELEASE", queue, id);

@@ -26,6 +26,7 @@ struct script {
     char received[MAX_STEPS][256];
     size_t received_lens[MAX_STEPS];
     size_t got;
+    size_t batch; /* > 1: read this many requests before answering them */
     wq_listener *l;
     wqi_thread t;
 };
@@ -37,19 +38,30 @@ static void fake_server(void *arg)
     if (wq_listener_accept(s->l, 20000, &c) != WQ_OK) {
         return;
     }
-    for (; s->got < s->n; s->got++) {
-        void *msg;
-        size_t len;
-        if (wq_conn_recv(c, 255, 20000, &msg, &len) != WQ_OK) {
-            break;
+    size_t answered = 0;
+    while (answered < s->n) {
+        /* Take the next request (or the next `batch` of them: a client
+         * that waits for a reply before sending its next request then
+         * never gets one), then answer what was taken. */
+        size_t upto = s->batch > 1 ? answered + s->batch : answered + 1;
+        for (; s->got < upto && s->got < s->n; s->got++) {
+            void *msg;
+            size_t len;
+            if (wq_conn_recv(c, 255, 20000, &msg, &len) != WQ_OK) {
+                wq_conn_close(c);
+                return;
+            }
+            memcpy(s->received[s->got], msg, len);
+            s->received_lens[s->got] = len;
+            wq_free(msg);
         }
-        memcpy(s->received[s->got], msg, len);
-        s->received_lens[s->got] = len;
-        wq_free(msg);
-        const char *r = s->replies[s->got];
-        size_t rl = s->reply_lens[s->got] ? s->reply_lens[s->got] : strlen(r);
-        if (wq_conn_send(c, r, rl, 20000) != WQ_OK) {
-            break;
+        for (; answered < s->got; answered++) {
+            const char *r = s->replies[answered];
+            size_t rl = s->reply_lens[answered] ? s->reply_lens[answered] : strlen(r);
+            if (wq_conn_send(c, r, rl, 20000) != WQ_OK) {
+                wq_conn_close(c);
+                return;
+            }
         }
     }
     wq_conn_close(c);
@@ -58,10 +70,12 @@ static void fake_server(void *arg)
 static wqt_scratch ep;
 static struct script sc;
 
-/* Start the fake server with a script and open a client to it. */
-static wq_client *scripted(const char *const *replies, size_t n)
+/* Start the fake server with a script (answering `batch` requests at a
+ * time) and open a client to it. */
+static wq_client *scripted_batch(const char *const *replies, size_t n, size_t batch)
 {
     memset(&sc, 0, sizeof sc);
+    sc.batch = batch;
     for (size_t i = 0; i < n; i++) {
         sc.replies[i] = replies[i];
     }
@@ -75,6 +89,11 @@ static wq_client *scripted(const char *const *replies, size_t n)
     wq_client *c;
     assert_int_equal(wq_client_open(ep.endpoint, &o, &c), WQ_OK);
     return c;
+}
+
+static wq_client *scripted(const char *const *replies, size_t n)
+{
+    return scripted_batch(replies, n, 1);
 }
 
 static void finish(wq_client *c)
@@ -235,6 +254,62 @@ static void a_bad_queue_name_is_refused_before_anything_is_sent(void **state)
     assert_request(0, "PING", 4); /* the first thing the server saw */
 }
 
+/* ACK and RETRIEVE in one round trip: the fake server reads both requests
+ * before it answers either, so a client that waited in between would never
+ * see a reply. */
+static void ack_retrieve_sends_both_requests_before_reading_a_reply(void **state)
+{
+    (void)state;
+    const char *replies[] = {"OK", "ITEM 9 next job", "OK", "EMPTY"};
+    wq_client *c = scripted_batch(replies, 4, 2);
+    wq_item item;
+    int found = 0;
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 5, 100, &item, &found), WQ_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(item.id, 9);
+    assert_int_equal(item.len, 8);
+    assert_memory_equal(item.payload, "next job", 8);
+    wq_free(item.payload);
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 9, -1, &item, &found), WQ_OK);
+    assert_int_equal(found, 0);
+    assert_null(item.payload);
+    finish(c);
+    assert_request(0, "ACK q 5", 7);
+    assert_request(1, "RETRIEVE q 100", 14);
+    assert_request(2, "ACK q 9", 7);
+    assert_request(3, "RETRIEVE q", 10);
+}
+
+/* A failed ACK is what the call returns, but the RETRIEVE still ran: its
+ * item is handed over, not lost. */
+static void ack_retrieve_returns_the_ack_error_and_still_hands_over_the_item(void **state)
+{
+    (void)state;
+    const char *replies[] = {"ERROR 404 no lease 5 on q",    "ITEM 10 x", "OK 3", "EMPTY", "OK",
+                             "ERROR 410 queue q was deleted"};
+    wq_client *c = scripted(replies, 6);
+    wq_item item;
+    int found = 0;
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 5, -1, &item, &found), WQ_ENOTFOUND);
+    assert_string_equal(wq_client_message(c), "no lease 5 on q");
+    assert_int_equal(found, 1);
+    assert_int_equal(item.id, 10);
+    assert_memory_equal(item.payload, "x", 1);
+    wq_free(item.payload);
+    /* An ACK reply that is not "OK" breaks the protocol. */
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 10, -1, &item, &found), WQ_EPROTO);
+    assert_int_equal(found, 0);
+    /* ACK fine, RETRIEVE refused: the RETRIEVE's error. */
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 11, -1, &item, &found), WQ_EGONE);
+    assert_string_equal(wq_client_message(c), "queue q was deleted");
+    assert_int_equal(found, 0);
+    /* Bad arguments send nothing. */
+    assert_int_equal(wq_client_ack_retrieve(c, "bad name", 1, -1, &item, &found), WQ_EBADREQ);
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 1, -1, NULL, &found), WQ_EINVAL);
+    finish(c);
+    assert_int_equal(sc.got, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +318,8 @@ int main(void)
         cmocka_unit_test(error_replies_become_their_codes_with_the_sentence),
         cmocka_unit_test(replies_that_break_the_protocol_are_eproto),
         cmocka_unit_test(a_bad_queue_name_is_refused_before_anything_is_sent),
+        cmocka_unit_test(ack_retrieve_sends_both_requests_before_reading_a_reply),
+        cmocka_unit_test(ack_retrieve_returns_the_ack_error_and_still_hands_over_the_item),
     };
     return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }

@@ -107,6 +107,18 @@ WQ_API wq_err wq_client_retrieve(wq_client *c, const char *queue, int64_t wait_m
 WQ_API wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id);
 WQ_API wq_err wq_client_release(wq_client *c, const char *queue, uint64_t id);
 
+/* A worker's step: ACK <queue> <id>, then RETRIEVE <queue> [<wait_ms>],
+ * both sent before either reply is read (pipelined), so one round trip
+ * does what wq_client_ack and wq_client_retrieve do in two. Blocks like
+ * wq_client_retrieve. The server runs the RETRIEVE whatever became of the
+ * ACK, so *found and *item always describe the RETRIEVE (on WQ_OK or a
+ * protocol error reply; the caller owns a found item either way). Returns
+ * the ACK's error if it failed (e.g. WQ_ENOTFOUND, with its sentence in
+ * wq_client_message), else the RETRIEVE's. A bad queue name or argument
+ * sends nothing (WQ_EBADREQ, WQ_EINVAL). */
+WQ_API wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int64_t wait_ms,
+                                     wq_item *item, int *found);
+
 /* PURGE <queue>; *purged (may be NULL) receives how many went. */
 WQ_API wq_err wq_client_purge(wq_client *c, const char *queue, uint64_t *purged);
 
