@@ -117,6 +117,7 @@ if [ "$mode" = smoke ]; then
   chk nng-ping "$NNG" 1 200 64
   chk redis-ping "$RS" 1 200 64
   chk workq-job "$WQ" 1 200 64
+  chk workq-job-pipelined "$WQ" 1 200 64
   chk bs-job "$BS" 1 200 64
   chk redis-job "$RS" 1 200 64
   chk workq-ping "$WQ" 8 50 64
@@ -179,6 +180,7 @@ for pin in default pinned; do
   m rt.nng-reqrep      $pin nng-ping   "$NNG" 1 4000 64
   m rt.redis-ping      $pin redis-ping "$RS"  1 10000 64
   m job.workq          $pin workq-job  "$WQ"  1 4000 64
+  m job.workq-pipelined $pin workq-job-pipelined "$WQ" 1 4000 64
   m job.beanstalkd     $pin bs-job     "$BS"  1 4000 64
   m job.redis-lpush-rpop $pin redis-job "$RS" 1 6000 64
   if [ "$mode" = full ]; then
@@ -301,6 +303,8 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
       r("round trip pinned: workq PING / nng REQ/REP", "rt.workq-ping pinned", "rt.nng-reqrep pinned", 2.5)
       r("job cycle pinned: workq / beanstalkd", "job.workq pinned", "job.beanstalkd pinned", 1.2)
       r("job cycle pinned: workq / redis LPUSH+RPOP", "job.workq pinned", "job.redis-lpush-rpop pinned", 1.0)
+      r("job cycle pinned: workq ACK+RETRIEVE pipelined / redis", "job.workq-pipelined pinned", "job.redis-lpush-rpop pinned", 1.0)
+      r("job cycle pinned: workq pipelined / beanstalkd", "job.workq-pipelined pinned", "job.beanstalkd pinned", 1.2)
       r("64 clients default: workq PING / raw epoll", "many.workq-ping.c64 default", "many.epoll-ping.c64 default", 0.75)
       r("bulk pinned: workq PUBLISH 1 MiB / raw one-way", "bulk.workq-publish-1m pinned", "bulk.raw-oneway-1m pinned", 0.5)
       r("depth pinned: job cycle 1M queued / 0 queued", "depth.workq-job-1M-queued pinned", "depth.workq-job-0-queued pinned", 0.9)
@@ -310,9 +314,14 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
       r("round trip default: workq PING / nng REQ/REP", "rt.workq-ping default", "rt.nng-reqrep default", 2.5)
       r("job cycle default: workq / beanstalkd", "job.workq default", "job.beanstalkd default", 1.2)
       r("job cycle default: workq / redis LPUSH+RPOP", "job.workq default", "job.redis-lpush-rpop default", 1.0)
+      r("job cycle default: workq pipelined / redis", "job.workq-pipelined default", "job.redis-lpush-rpop default", 1.0)
       r("bulk default: workq PUBLISH 1 MiB / raw one-way", "bulk.workq-publish-1m default", "bulk.raw-oneway-1m default", 0.5)
       r("Wine default: workq PING / raw named-pipe ping-pong", "wine.workq-ping default", "wine.raw-pipe-ping default", 0.85)
       printf "  (no bar; for reference)\n"
+      # A job cycle is 3 round trips: even at zero cost per request, workq
+      # could not beat raw ping-pong / 3.
+      if (("rt.raw-ping pinned" in v) && ("job.redis-lpush-rpop pinned" in v))
+        printf "  %-52s %6.2f\n", "job cycle pinned: ceiling (raw ping-pong / 3) / redis", v["rt.raw-ping pinned"] / 3 / v["job.redis-lpush-rpop pinned"]
       r("64 clients default: workq job / epoll 3 round trips", "many.workq-job.c64 default", "many.epoll-job.c64 default", 0)
       r("64 clients default: workq job / redis LPUSH+RPOP", "many.workq-job.c64 default", "many.redis-job.c64 default", 0)
       r("Wine pinned: workq job cycle / raw pipe ping-pong", "wine.workq-job pinned", "wine.raw-pipe-ping pinned", 0)

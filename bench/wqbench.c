@@ -21,7 +21,8 @@
  *     server's VmRSS before and after, then checks every client is still
  *     answered; prints "RESULT idle-<x> <clients> kB/conn <v> <v> <v>"
  *
- * Scenarios: workq-ping, workq-job, workq-job-deep, workq-bulk, workq-list
+ * Scenarios: workq-ping, workq-job, workq-job-pipelined (the ACK rides
+ * with the next RETRIEVE), workq-job-deep, workq-bulk, workq-list
  * (size = number of queues LIST returns; they are created once), raw-ping,
  * raw-oneway, epoll-ping, epoll-job (three echo round trips, as many as a
  * workq job cycle), nng-ping, redis-ping, redis-job, bs-job.
@@ -202,6 +203,7 @@ typedef struct worker {
     char queue[64];
     unsigned char *payload;
     uint64_t done;
+    uint64_t held; /* workq-job-pipelined: the item not yet acknowledged */
     pthread_t thread;
 } worker;
 
@@ -226,14 +228,14 @@ static void open_worker(worker *w)
         snprintf(w->queue, sizeof w->queue, "deep");
     }
     if (is(s, "workq-ping") || is(s, "workq-job") || is(s, "workq-job-deep") ||
-        is(s, "workq-list")) {
+        is(s, "workq-job-pipelined") || is(s, "workq-list")) {
         wq_client_opts o;
         wq_client_opts_init(&o);
         wq_err e = wq_client_open(w->endpoint, &o, &w->wc);
         if (e != WQ_OK) {
             die("workq connect %s: %s", w->endpoint, wq_strerror(e));
         }
-        if (is(s, "workq-job") || is(s, "workq-job-deep")) {
+        if (is(s, "workq-job") || is(s, "workq-job-deep") || is(s, "workq-job-pipelined")) {
             e = wq_client_create(w->wc, w->queue);
             if (e != WQ_OK && e != WQ_EEXIST) {
                 die("CREATE: %s", wq_strerror(e));
@@ -314,6 +316,9 @@ static void open_worker(worker *w)
 
 static void close_worker(worker *w)
 {
+    if (w->held != 0 && wq_client_ack(w->wc, w->queue, w->held) != WQ_OK) {
+        die("ACK of the last item failed");
+    }
     if (w->wc != NULL && is(w->scenario, "workq-bulk")) {
         wq_client_purge(w->wc, w->queue, NULL);
     }
@@ -365,6 +370,31 @@ static void op_workq_job(worker *w, uint64_t k)
     if (e != WQ_OK) {
         die("ACK: %s", wq_strerror(e));
     }
+}
+
+/* The same cycle as a worker would pipeline it: the ACK of the previous
+ * item leaves together with the RETRIEVE of this one
+ * (wq_client_ack_retrieve), two round trips per cycle instead of three. */
+static void op_workq_job_pipelined(worker *w, uint64_t k)
+{
+    fill_payload(w->payload, w->size, k);
+    uint64_t id;
+    wq_err e = wq_client_publish(w->wc, w->queue, w->payload, w->size, &id);
+    if (e != WQ_OK) {
+        die("PUBLISH: %s", wq_strerror(e));
+    }
+    wq_item it;
+    int found = 0;
+    e = w->held != 0 ? wq_client_ack_retrieve(w->wc, w->queue, w->held, -1, &it, &found)
+                     : wq_client_retrieve(w->wc, w->queue, -1, &it, &found);
+    if (e != WQ_OK || !found) {
+        die("ACK+RETRIEVE: %s", e != WQ_OK ? wq_strerror(e) : "EMPTY");
+    }
+    if (it.id != id || it.len != w->size || memcmp(it.payload, w->payload, w->size) != 0) {
+        die("RETRIEVE: wrong item (id %" PRIu64 " vs %" PRIu64 ")", it.id, id);
+    }
+    wq_free(it.payload);
+    w->held = id;
 }
 
 /* Job cycle on a queue with a backlog: RETRIEVE hands out the oldest item,
@@ -629,6 +659,8 @@ static void *worker_main(void *arg)
                 op_workq_job(w, k);
             } else if (is(s, "workq-job-deep")) {
                 op_workq_job_deep(w, k);
+            } else if (is(s, "workq-job-pipelined")) {
+                op_workq_job_pipelined(w, k);
             } else if (is(s, "raw-ping")) {
                 op_raw_ping(w, k);
             } else if (is(s, "epoll-ping")) {
