@@ -377,6 +377,17 @@ static void receive_timeout_gets_etimedout_and_the_connection_lives(void **state
     assert_memory_equal(buf, "again", 5);
     wq_free(buf);
     assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_ETIMEDOUT);
+    /* A zero timeout does not wait, but takes what has already arrived
+     * (a send returns once its message is with the peer). */
+    wqt_send_str(client, "here");
+    wqt_send_str(client, "too");
+    assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_OK);
+    assert_memory_equal(buf, "here", 4);
+    wq_free(buf);
+    assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_OK);
+    assert_memory_equal(buf, "too", 3);
+    wq_free(buf);
+    assert_int_equal(wq_conn_recv(server, 100, 0, &buf, &len), WQ_ETIMEDOUT);
     wq_conn_close(client);
     wq_conn_close(server);
 }

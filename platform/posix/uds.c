@@ -624,12 +624,12 @@ static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
     return err;
 }
 
-/* One blocking read from the socket (the buffer is empty when this is
- * called), bounded by SO_RCVTIMEO. Inside a body, the missing body bytes
- * go straight into the message and what follows them into the buffer;
- * otherwise everything goes to the buffer. Returns what recvmsg returned
- * (errno set on -1; EAGAIN: the timeout passed). */
-static ssize_t read_some(struct uds_conn *c, void **msg, size_t *msg_len)
+/* One read from the socket (the buffer is empty when this is called):
+ * blocking, bounded by SO_RCVTIMEO, unless flags has MSG_DONTWAIT. Inside a body, the missing body
+ * bytes go straight into the message and what follows them into the buffer; otherwise everything
+ * goes to the buffer. Returns what recvmsg returned (errno set on -1; EAGAIN: the timeout passed).
+ */
+static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_len)
 {
     uint8_t *space;
     size_t want;
@@ -639,7 +639,7 @@ static ssize_t read_some(struct uds_conn *c, void **msg, size_t *msg_len)
     memset(&m, 0, sizeof m);
     m.msg_iov = want > 0 ? iov : iov + 1;
     m.msg_iovlen = want > 0 ? 2 : 1;
-    ssize_t n = recvmsg(c->fd, &m, 0);
+    ssize_t n = recvmsg(c->fd, &m, flags);
     if (n > 0) {
         size_t body = (size_t)n < want ? (size_t)n : want;
         if (want > 0) {
@@ -730,8 +730,11 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
         /* shutdown() wakes a blocked read with EOF, so wq_conn_shutdown
          * needs no second descriptor to reach us. */
         err = arm_timeout(c, message_deadline(c, deadline));
-        if (err == WQ_OK) {
-            ssize_t n = read_some(c, buf, len);
+        /* Past the deadline (or a zero timeout), what has already arrived
+         * is still taken: one more read, without waiting. */
+        int expired = err == WQ_ETIMEDOUT;
+        if (err == WQ_OK || expired) {
+            ssize_t n = read_some(c, expired ? MSG_DONTWAIT : 0, buf, len);
             note_progress(c);
             if (n > 0) {
                 if (*buf != NULL) {
@@ -742,10 +745,12 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
             if (n == 0) {
                 return WQ_ECLOSED; /* EOF, between or in the middle of frames */
             }
-            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && !expired)) {
                 continue; /* EAGAIN: SO_RCVTIMEO passed; arm_timeout decides */
             }
-            return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
+            }
         }
         if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
             /* Part of a message is consumed and the rest never came. */
