@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "protocol.h"
+#include "transport_batch.h"
 
 /* The public struct spells the limit as a number; keep the two in step. */
 _Static_assert(sizeof(((wq_queue_info *)0)->name) == WQI_QUEUE_NAME_MAX + 1,
@@ -490,14 +491,6 @@ wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id)
     return with_id(c, "ACK", queue, id);
 }
 
-/* Send c->req without waiting for its reply (the caller reads it later,
- * in order). */
-static wq_err send_only(wq_client *c)
-{
-    wq_err err = wq_conn_send(c->conn, c->req.data, c->req.len, c->timeout_ms);
-    return err == WQ_OK ? WQ_OK : local_error(c, err);
-}
-
 /* The next reply, allowing extra_ms beyond the client's timeout. */
 static wq_err recv_reply(wq_client *c, int64_t extra_ms, void **reply, size_t *n)
 {
@@ -522,23 +515,29 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
         return WQ_EINVAL;
     }
     c->message[0] = '\0';
-    /* Both requests leave before either reply is read: one round trip.
-     * The server answers in order, so the first reply is the ACK's. */
+    /* Both requests leave together, in one write where the transport can,
+     * before either reply is read: one round trip. The server answers in
+     * order, so the first reply is the ACK's. */
+    char ack_req[8 + WQI_QUEUE_NAME_MAX + 24]; /* "ACK " name " " id */
+    size_t ack_len = 0;
     wq_err err = begin(c, "ACK", queue);
     if (err == WQ_OK) {
         err = append_u64(c, id);
     }
     if (err == WQ_OK) {
-        err = send_only(c);
-    }
-    if (err == WQ_OK) {
+        ack_len = c->req.len; /* fits: the name was checked by begin */
+        memcpy(ack_req, c->req.data, ack_len);
         err = begin(c, "RETRIEVE", queue);
     }
     if (err == WQ_OK && wait_ms >= 0) {
         err = append_u64(c, (uint64_t)wait_ms);
     }
     if (err == WQ_OK) {
-        err = send_only(c);
+        wqi_msg both[2] = {{ack_req, ack_len}, {c->req.data, c->req.len}};
+        err = wqi_conn_send_many(c->conn, both, 2, c->timeout_ms);
+        if (err != WQ_OK) {
+            err = local_error(c, err);
+        }
     }
     void *ack = NULL, *got = NULL;
     size_t ack_n = 0, got_n = 0;

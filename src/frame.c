@@ -127,3 +127,12 @@ void wqi_frame_body_commit(wqi_frame_decoder *d, size_t k, void **msg, size_t *m
         take_body(d, msg, msg_len);
     }
 }
+
+int wqi_frame_whole_in(const wqi_frame_decoder *d, const uint8_t *p, size_t n)
+{
+    if (wqi_frame_in_progress(d) || d->failed || n < WQI_FRAME_HEADER) {
+        return 0;
+    }
+    uint64_t len = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+    return len <= d->max && len <= n - WQI_FRAME_HEADER;
+}

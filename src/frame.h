@@ -62,4 +62,9 @@ void wqi_frame_body_commit(wqi_frame_decoder *d, size_t k, void **msg, size_t *m
 /* Nonzero if a message is partly received (a header byte or more). */
 int wqi_frame_in_progress(const wqi_frame_decoder *d);
 
+/* 1 if d, fed the n bytes at p, would give out a whole message without
+ * more input (and without failing): d is between messages and p holds a
+ * complete frame. Reads only; never allocates. */
+int wqi_frame_whole_in(const wqi_frame_decoder *d, const uint8_t *p, size_t n);
+
 #endif /* WQI_FRAME_H */

@@ -422,4 +422,6 @@ const struct wq_transport wqi_transport_mem = {
     mem_conn_shutdown,
     mem_conn_close,
     mem_peer,
+    NULL, /* send_many: one message at a time */
+    NULL, /* has_message: cannot tell, so replies are never held */
 };

@@ -14,6 +14,7 @@
 #include "platform.h"
 #include "protocol.h"
 #include "registry.h"
+#include "transport_batch.h"
 #include "utf16.h"
 
 /* How long a reply may take to leave: a client that stops reading must not
@@ -141,11 +142,113 @@ static int partial_message_ms(const wq_server *s)
     return idle > 0 && idle < PARTIAL_MESSAGE_MS ? (int)idle : PARTIAL_MESSAGE_MS;
 }
 
+/* Replies held back while more pipelined requests are already buffered,
+ * to leave in one write (transport_batch.h). */
+#define BATCH_MAX_BYTES (256u * 1024u)
+
+struct batch {
+    wqi_buf data; /* the replies, back to back */
+    size_t len[WQI_SEND_MANY_MAX];
+    size_t n;
+};
+
+static wq_err batch_flush(struct conn *cn, struct batch *b)
+{
+    wqi_msg m[WQI_SEND_MANY_MAX];
+    size_t off = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        m[i].data = b->data.data + off;
+        m[i].len = b->len[i];
+        off += b->len[i];
+    }
+    wq_err err = b->n > 0 ? wqi_conn_send_many(cn->c, m, b->n, SEND_TIMEOUT_MS) : WQ_OK;
+    b->n = 0;
+    wqi_buf_clear(&b->data);
+    return err;
+}
+
+/* Hold reply; sends the batch once it is full. */
+static wq_err batch_add(struct conn *cn, struct batch *b, const wqi_buf *reply)
+{
+    wq_err err = wqi_buf_append(&b->data, reply->data, reply->len);
+    if (err != WQ_OK) {
+        return err;
+    }
+    b->len[b->n++] = reply->len;
+    return b->n == WQI_SEND_MANY_MAX || b->data.len >= BATCH_MAX_BYTES ? batch_flush(cn, b) : WQ_OK;
+}
+
+/* A request that may wait (RETRIEVE with a wait) must not hold back the
+ * replies before it. */
+static int may_block(const void *msg, size_t len)
+{
+    wqi_request req;
+    int wait = wqi_request_parse(msg, len, &req, NULL) == WQ_OK && req.verb == WQI_VERB_RETRIEVE &&
+               req.has_wait && req.wait_ms > 0;
+    wqi_request_free(&req);
+    return wait;
+}
+
+static void log_send_error(wq_server *s, wq_err err)
+{
+    if (err != WQ_OK && err != WQ_ECLOSED) {
+        logf_(s, WQ_LOG_WARN, "connection send failed: %s", wq_strerror(err));
+    }
+}
+
+/* Serve the request in msg (ours to free) and every pipelined request
+ * already buffered behind it, all inside one begin/end_request, so that
+ * a graceful stop never finds replies held back. The replies leave in as
+ * few writes as the transport allows. */
+static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, struct batch *b)
+{
+    wq_server *s = cn->server;
+    wq_err err;
+    for (;;) {
+        if (b->n > 0 && may_block(msg, len)) {
+            err = batch_flush(cn, b);
+            if (err != WQ_OK) {
+                wq_free(msg);
+                break;
+            }
+        }
+        err = wqi_dispatch_block(&s->dispatch, cn->owner, &msg, len, out);
+        wq_free(msg); /* NULL if a PUBLISH kept it */
+        if (err != WQ_OK) {
+            break;
+        }
+        if (b->n == 0 && !wqi_conn_has_message(cn->c)) {
+            /* The usual case, one request at a time: no copy. */
+            err = wq_conn_send(cn->c, out->data, out->len, SEND_TIMEOUT_MS);
+            break;
+        }
+        err = batch_add(cn, b, out);
+        if (err != WQ_OK || !wqi_conn_has_message(cn->c)) {
+            break;
+        }
+        /* Already buffered: returns at once, without I/O. */
+        err = wq_conn_recv(cn->c, s->cfg.max_message, 0, &msg, &len);
+        if (err != WQ_OK) {
+            break;
+        }
+    }
+    /* Whatever ended the burst, what was answered goes out. */
+    wq_err ferr = b->n > 0 ? batch_flush(cn, b) : WQ_OK;
+    if (err == WQ_OK) {
+        err = ferr;
+    }
+    log_send_error(s, err);
+    return err;
+}
+
 static void serve(struct conn *cn)
 {
     wq_server *s = cn->server;
     wqi_buf out;
     wqi_buf_init(&out);
+    struct batch b;
+    wqi_buf_init(&b.data);
+    b.n = 0;
     for (;;) {
         void *msg;
         size_t len;
@@ -173,14 +276,7 @@ static void serve(struct conn *cn)
             wq_free(msg);
             break;
         }
-        err = wqi_dispatch_block(&s->dispatch, cn->owner, &msg, len, &out);
-        wq_free(msg); /* NULL if a PUBLISH kept it */
-        if (err == WQ_OK) {
-            err = wq_conn_send(cn->c, out.data, out.len, SEND_TIMEOUT_MS);
-            if (err != WQ_OK && err != WQ_ECLOSED) {
-                logf_(s, WQ_LOG_WARN, "connection send failed: %s", wq_strerror(err));
-            }
-        }
+        err = serve_burst(cn, msg, len, &out, &b);
         if (!end_request(cn) || err != WQ_OK) {
             break;
         }
@@ -189,7 +285,11 @@ static void serve(struct conn *cn)
         if (out.cap > 64 * 1024) {
             wqi_buf_free(&out);
         }
+        if (b.data.cap > 64 * 1024) {
+            wqi_buf_free(&b.data);
+        }
     }
+    wqi_buf_free(&b.data);
     wqi_buf_free(&out);
 }
 

@@ -110,6 +110,32 @@ wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_ms)
     return ((struct wqi_conn_base *)c)->ops->send(c, buf, len, timeout_ms);
 }
 
+wq_err wqi_conn_send_many(wq_conn *c, const wqi_msg *msgs, size_t n, int timeout_ms)
+{
+    if (c == NULL || n > WQI_SEND_MANY_MAX || (msgs == NULL && n > 0)) {
+        return WQ_EINVAL;
+    }
+    const struct wq_transport *ops = ((struct wqi_conn_base *)c)->ops;
+    if (ops->send_many != NULL) {
+        return ops->send_many(c, msgs, n, timeout_ms);
+    }
+    /* One deadline for the batch, as one call would have. */
+    int64_t deadline = wqi_deadline(timeout_ms);
+    for (size_t i = 0; i < n; i++) {
+        wq_err err = wq_conn_send(c, msgs[i].data, msgs[i].len, wqi_remaining_ms(deadline));
+        if (err != WQ_OK) {
+            return err;
+        }
+    }
+    return WQ_OK;
+}
+
+int wqi_conn_has_message(wq_conn *c)
+{
+    const struct wq_transport *ops = ((struct wqi_conn_base *)c)->ops;
+    return ops->has_message != NULL && ops->has_message(c);
+}
+
 wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len)
 {
     if (buf != NULL) {

@@ -13,6 +13,8 @@
 
 #include <workq/transport.h>
 
+#include "transport_batch.h"
+
 struct wq_transport {
     const char *name;
     /* name is never NULL or empty here: transport.c applies the
@@ -28,6 +30,9 @@ struct wq_transport {
     void (*shutdown)(wq_conn *c);
     void (*close)(wq_conn *c);
     wq_err (*peer)(wq_conn *c, wq_peer *out);
+    /* Optional (NULL: see transport_batch.h for what is done instead). */
+    wq_err (*send_many)(wq_conn *c, const wqi_msg *msgs, size_t n, int timeout_ms);
+    int (*has_message)(wq_conn *c);
 };
 
 /* First member of every backend's listener struct. */

@@ -568,22 +568,9 @@ static void iov_advance(struct iovec **v, int *cnt, size_t n)
     }
 }
 
-static wq_err uds_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms)
+/* Write every byte of iov[0..cnt) by deadline. */
+static wq_err send_iov(struct uds_conn *c, struct iovec *v, int cnt, int64_t deadline)
 {
-    struct uds_conn *c = (struct uds_conn *)wc;
-    if ((uint64_t)len > (uint64_t)WQI_FRAME_MAX_BODY) {
-        return WQ_EINVAL;
-    }
-    if (atomic_load(&c->shut)) {
-        return WQ_ECLOSED;
-    }
-    uint8_t hdr[WQI_FRAME_HEADER];
-    wqi_frame_header(hdr, (uint32_t)len);
-    /* Header and body in one sendmsg: one syscall, one segment. */
-    struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)buf, len}};
-    struct iovec *v = iov;
-    int cnt = len > 0 ? 2 : 1;
-    int64_t deadline = wqi_deadline(timeout_ms);
     while (cnt > 0) {
         struct msghdr m;
         memset(&m, 0, sizeof m);
@@ -606,6 +593,38 @@ static wq_err uds_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms)
         }
     }
     return WQ_OK;
+}
+
+/* Every message's header and body in one sendmsg: one system call, and
+ * one wake-up of the reader, for the whole batch. */
+static wq_err uds_send_many(wq_conn *wc, const wqi_msg *msgs, size_t n, int timeout_ms)
+{
+    struct uds_conn *c = (struct uds_conn *)wc;
+    uint8_t hdr[WQI_SEND_MANY_MAX][WQI_FRAME_HEADER];
+    struct iovec iov[2 * WQI_SEND_MANY_MAX];
+    int cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((uint64_t)msgs[i].len > (uint64_t)WQI_FRAME_MAX_BODY) {
+            return WQ_EINVAL;
+        }
+        wqi_frame_header(hdr[i], (uint32_t)msgs[i].len);
+        iov[cnt].iov_base = hdr[i];
+        iov[cnt++].iov_len = WQI_FRAME_HEADER;
+        if (msgs[i].len > 0) {
+            iov[cnt].iov_base = (void *)msgs[i].data;
+            iov[cnt++].iov_len = msgs[i].len;
+        }
+    }
+    if (atomic_load(&c->shut)) {
+        return WQ_ECLOSED;
+    }
+    return send_iov(c, iov, cnt, wqi_deadline(timeout_ms));
+}
+
+static wq_err uds_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms)
+{
+    wqi_msg one = {buf, len};
+    return uds_send_many(wc, &one, 1, timeout_ms);
 }
 
 /* ---- receive ---------------------------------------------------------- */
@@ -760,6 +779,12 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
     }
 }
 
+static int uds_has_message(wq_conn *wc)
+{
+    struct uds_conn *c = (struct uds_conn *)wc;
+    return !c->rx_broken && wqi_frame_whole_in(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos);
+}
+
 /* ---- shutdown, close, peer ------------------------------------------- */
 
 static void uds_conn_shutdown(wq_conn *wc)
@@ -798,4 +823,6 @@ const struct wq_transport wqi_transport_native = {
     .shutdown = uds_conn_shutdown,
     .close = uds_conn_close,
     .peer = uds_peer,
+    .send_many = uds_send_many,
+    .has_message = uds_has_message,
 };

@@ -371,4 +371,8 @@ const struct wq_transport wqi_transport_native = {
     .shutdown = wqi_npipe_shutdown,
     .close = wqi_npipe_close,
     .peer = wqi_npipe_peer,
+    /* send_many, has_message: none. One pipe message is one WriteFile, and
+     * messages are read one ReadFile each, so nothing is buffered ahead. */
+    .send_many = NULL,
+    .has_message = NULL,
 };

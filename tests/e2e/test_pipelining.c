@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <workq/client.h>
 #include <workq/server.h>
 #include <workq/transport.h>
 
@@ -107,12 +108,34 @@ static void many_requests_sent_back_to_back_are_answered_in_order(void **state)
     wq_conn_close(c);
 }
 
+/* Replies to pipelined requests may leave together, but never wait for a
+ * RETRIEVE that waits: the three replies before it arrive while it is
+ * still waiting (if they were held, these reads would time out). */
+static void replies_before_a_waiting_retrieve_are_not_held_back(void **state)
+{
+    (void)state;
+    wqt_live_start(&live, "pipe", NULL);
+    wq_conn *c = wqt_live_conn(&live);
+    static const char *const requests[] = {"CREATE Wait", "START Wait", "PING",
+                                           "RETRIEVE Wait 60000"};
+    static const char *const replies[] = {"OK", "OK", "OK PONG"};
+    send_all(c, requests, 4);
+    expect_all(c, replies, 3);
+    wq_client *other = wqt_live_client(&live);
+    assert_int_equal(wq_client_publish(other, "Wait", "x", 1, NULL), WQ_OK);
+    static const char *const item[] = {"ITEM 1 x"};
+    expect_all(c, item, 1);
+    wq_client_close(other);
+    wq_conn_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(three_requests_sent_back_to_back_get_three_replies_in_order,
                                   stop_live),
         cmocka_unit_test_teardown(many_requests_sent_back_to_back_are_answered_in_order, stop_live),
+        cmocka_unit_test_teardown(replies_before_a_waiting_retrieve_are_not_held_back, stop_live),
     };
     return cmocka_run_group_tests_name("e2e.pipelining", tests, NULL, NULL);
 }
