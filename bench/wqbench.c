@@ -348,34 +348,10 @@ static void op_workq_ping(worker *w)
     }
 }
 
-static void op_workq_job(worker *w, uint64_t k)
-{
-    fill_payload(w->payload, w->size, k);
-    uint64_t id;
-    wq_err e = wq_client_publish(w->wc, w->queue, w->payload, w->size, &id);
-    if (e != WQ_OK) {
-        die("PUBLISH: %s", wq_strerror(e));
-    }
-    wq_item it;
-    int found = 0;
-    e = wq_client_retrieve(w->wc, w->queue, -1, &it, &found);
-    if (e != WQ_OK || !found) {
-        die("RETRIEVE: %s", e != WQ_OK ? wq_strerror(e) : "EMPTY");
-    }
-    if (it.id != id || it.len != w->size || memcmp(it.payload, w->payload, w->size) != 0) {
-        die("RETRIEVE: wrong item (id %" PRIu64 " vs %" PRIu64 ")", it.id, id);
-    }
-    wq_free(it.payload);
-    e = wq_client_ack(w->wc, w->queue, id);
-    if (e != WQ_OK) {
-        die("ACK: %s", wq_strerror(e));
-    }
-}
-
-/* The same cycle as a worker would pipeline it: the ACK of the previous
- * item leaves together with the RETRIEVE of this one
+/* PUBLISH, RETRIEVE (the item just published), ACK. pipelined: the ACK of
+ * the previous item leaves together with this RETRIEVE
  * (wq_client_ack_retrieve), two round trips per cycle instead of three. */
-static void op_workq_job_pipelined(worker *w, uint64_t k)
+static void op_workq_job(worker *w, uint64_t k, int pipelined)
 {
     fill_payload(w->payload, w->size, k);
     uint64_t id;
@@ -388,13 +364,20 @@ static void op_workq_job_pipelined(worker *w, uint64_t k)
     e = w->held != 0 ? wq_client_ack_retrieve(w->wc, w->queue, w->held, -1, &it, &found)
                      : wq_client_retrieve(w->wc, w->queue, -1, &it, &found);
     if (e != WQ_OK || !found) {
-        die("ACK+RETRIEVE: %s", e != WQ_OK ? wq_strerror(e) : "EMPTY");
+        die("RETRIEVE: %s", e != WQ_OK ? wq_strerror(e) : "EMPTY");
     }
     if (it.id != id || it.len != w->size || memcmp(it.payload, w->payload, w->size) != 0) {
         die("RETRIEVE: wrong item (id %" PRIu64 " vs %" PRIu64 ")", it.id, id);
     }
     wq_free(it.payload);
-    w->held = id;
+    if (pipelined) {
+        w->held = id; /* acknowledged with the next RETRIEVE */
+        return;
+    }
+    e = wq_client_ack(w->wc, w->queue, id);
+    if (e != WQ_OK) {
+        die("ACK: %s", wq_strerror(e));
+    }
 }
 
 /* Job cycle on a queue with a backlog: RETRIEVE hands out the oldest item,
@@ -656,11 +639,11 @@ static void *worker_main(void *arg)
             if (is(s, "workq-ping")) {
                 op_workq_ping(w);
             } else if (is(s, "workq-job")) {
-                op_workq_job(w, k);
+                op_workq_job(w, k, 0);
             } else if (is(s, "workq-job-deep")) {
                 op_workq_job_deep(w, k);
             } else if (is(s, "workq-job-pipelined")) {
-                op_workq_job_pipelined(w, k);
+                op_workq_job(w, k, 1);
             } else if (is(s, "raw-ping")) {
                 op_raw_ping(w, k);
             } else if (is(s, "epoll-ping")) {
