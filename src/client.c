@@ -533,7 +533,11 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
         err = append_u64(c, (uint64_t)wait_ms);
     }
     if (err == WQ_OK) {
-        wqi_msg both[2] = {{ack_req, ack_len}, {c->req.data, c->req.len}};
+        wqi_msg both[2]; /* filled field by field: MSVC's C4204 otherwise */
+        both[0].data = ack_req;
+        both[0].len = ack_len;
+        both[1].data = c->req.data;
+        both[1].len = c->req.len;
         err = wqi_conn_send_many(c->conn, both, 2, c->timeout_ms);
         if (err != WQ_OK) {
             err = local_error(c, err);
