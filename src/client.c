@@ -88,26 +88,29 @@ const char *wq_client_message(const wq_client *c)
     return c != NULL ? c->message : "invalid argument";
 }
 
-/* Send the request in c->req and receive the raw reply. extra_ms is how
+/* How long to wait for a reply: the client's timeout plus extra_ms, how
  * long the server may legitimately hold the request (a RETRIEVE wait). */
+static int reply_timeout(const wq_client *c, int64_t extra_ms)
+{
+    int64_t timeout = c->timeout_ms;
+    if (timeout >= 0 && extra_ms > 0) {
+        timeout += extra_ms;
+    }
+    return timeout > INT32_MAX ? INT32_MAX : (int)timeout;
+}
+
+/* Send the request in c->req and receive the raw reply. */
 static wq_err round_trip(wq_client *c, int64_t extra_ms, void **reply, size_t *len)
 {
     c->message[0] = '\0';
     wq_err err = wq_conn_send(c->conn, c->req.data, c->req.len, c->timeout_ms);
-    int64_t timeout = c->timeout_ms;
-    if (err == WQ_ECLOSED) {
-        /* A server that turned us away (503 busy) or cut us off (413)
-         * said why before closing: read that if it is there. */
-        timeout = 1000;
-    } else if (err != WQ_OK) {
+    if (err != WQ_OK && err != WQ_ECLOSED) {
         return local_error(c, err);
-    } else if (timeout >= 0 && extra_ms > 0) {
-        timeout += extra_ms;
     }
-    if (timeout > INT32_MAX) {
-        timeout = INT32_MAX;
-    }
-    wq_err rerr = wq_conn_recv(c->conn, c->max_reply, (int)timeout, reply, len);
+    /* A server that turned us away (503 busy) or cut us off (413) said
+     * why before closing: read that if it is there. */
+    int timeout = err == WQ_ECLOSED ? 1000 : reply_timeout(c, extra_ms);
+    wq_err rerr = wq_conn_recv(c->conn, c->max_reply, timeout, reply, len);
     if (rerr != WQ_OK) {
         return local_error(c, err != WQ_OK ? err : rerr);
     }
@@ -494,11 +497,7 @@ wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id)
 /* The next reply, allowing extra_ms beyond the client's timeout. */
 static wq_err recv_reply(wq_client *c, int64_t extra_ms, void **reply, size_t *n)
 {
-    int64_t timeout = c->timeout_ms;
-    if (timeout >= 0 && extra_ms > 0) {
-        timeout = timeout + extra_ms > INT32_MAX ? INT32_MAX : timeout + extra_ms;
-    }
-    wq_err err = wq_conn_recv(c->conn, c->max_reply, (int)timeout, reply, n);
+    wq_err err = wq_conn_recv(c->conn, c->max_reply, reply_timeout(c, extra_ms), reply, n);
     return err == WQ_OK ? WQ_OK : local_error(c, err);
 }
 

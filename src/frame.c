@@ -36,11 +36,16 @@ static void take_body(wqi_frame_decoder *d, void **msg, size_t *msg_len)
     d->hdr_have = 0;
 }
 
+/* The body length a header announces. */
+static uint32_t header_len(const uint8_t h[WQI_FRAME_HEADER])
+{
+    return ((uint32_t)h[0] << 24) | ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | (uint32_t)h[3];
+}
+
 /* The header is complete: check the announced length, then allocate. */
 static wq_err start_body(wqi_frame_decoder *d)
 {
-    uint32_t n = ((uint32_t)d->hdr[0] << 24) | ((uint32_t)d->hdr[1] << 16) |
-                 ((uint32_t)d->hdr[2] << 8) | (uint32_t)d->hdr[3];
+    uint32_t n = header_len(d->hdr);
     if ((uint64_t)n > (uint64_t)d->max) {
         d->failed = 1;
         return WQ_EMSGSIZE;
@@ -133,6 +138,6 @@ int wqi_frame_whole_in(const wqi_frame_decoder *d, const uint8_t *p, size_t n)
     if (wqi_frame_in_progress(d) || d->failed || n < WQI_FRAME_HEADER) {
         return 0;
     }
-    uint64_t len = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+    uint64_t len = header_len(p);
     return len <= d->max && len <= n - WQI_FRAME_HEADER;
 }

@@ -189,10 +189,10 @@ static int may_block(const void *msg, size_t len)
     return wait;
 }
 
-static void log_send_error(wq_server *s, wq_err err)
+static void log_burst_error(wq_server *s, wq_err err)
 {
     if (err != WQ_OK && err != WQ_ECLOSED) {
-        logf_(s, WQ_LOG_WARN, "connection send failed: %s", wq_strerror(err));
+        logf_(s, WQ_LOG_WARN, "answering a connection failed: %s", wq_strerror(err));
     }
 }
 
@@ -217,13 +217,14 @@ static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, 
         if (err != WQ_OK) {
             break;
         }
-        if (b->n == 0 && !wqi_conn_has_message(cn->c)) {
+        int more = wqi_conn_has_message(cn->c);
+        if (b->n == 0 && !more) {
             /* The usual case, one request at a time: no copy. */
             err = wq_conn_send(cn->c, out->data, out->len, SEND_TIMEOUT_MS);
             break;
         }
         err = batch_add(cn, b, out);
-        if (err != WQ_OK || !wqi_conn_has_message(cn->c)) {
+        if (err != WQ_OK || !more) {
             break;
         }
         /* Already buffered: returns at once, without I/O. */
@@ -233,11 +234,11 @@ static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, 
         }
     }
     /* Whatever ended the burst, what was answered goes out. */
-    wq_err ferr = b->n > 0 ? batch_flush(cn, b) : WQ_OK;
+    wq_err ferr = batch_flush(cn, b);
     if (err == WQ_OK) {
         err = ferr;
     }
-    log_send_error(s, err);
+    log_burst_error(s, err);
     return err;
 }
 

@@ -190,7 +190,9 @@ static wq_err read_peer(int fd, wq_peer *p)
     return WQ_OK;
 }
 
-/* Wrap a connected socket. On any failure fd is closed. */
+/* Wrap a connected socket, already in blocking mode (a receive is then one
+ * blocking read bounded by SO_RCVTIMEO, see uds_recv). On any failure fd
+ * is closed. */
 static wq_err conn_new(int fd, wq_conn **out)
 {
     struct uds_conn *c = wqi_malloc(sizeof *c);
@@ -208,12 +210,6 @@ static wq_err conn_new(int fd, wq_conn **out)
     c->rend = 0;
     wqi_frame_decoder_init(&c->dec, 0);
     wq_err err = read_peer(fd, &c->peer);
-    /* Blocking mode: a receive is then one blocking read bounded by
-     * SO_RCVTIMEO instead of read, poll, read (uds_recv). */
-    int fl = fcntl(fd, F_GETFL);
-    if (err == WQ_OK && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
-        err = wqi_uds_err(errno);
-    }
     if (err != WQ_OK) {
         close(fd);
         wqi_free(c);
@@ -328,7 +324,7 @@ static wq_err uds_accept(wq_listener *wl, int timeout_ms, wq_conn **out)
         if (atomic_load(&l->shut)) {
             return WQ_ECLOSED;
         }
-        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC); /* blocking: see conn_new */
         if (fd >= 0) {
             no_sigpipe(fd);
             wq_err err = conn_new(fd, out);
@@ -545,6 +541,11 @@ static wq_err uds_connect(const char *endpoint, int timeout_ms, wq_conn **out)
         return err;
     }
     err = connect_until(fd, &sa, wqi_deadline(timeout_ms));
+    /* Non-blocking only while connecting (connect_until waits in poll). */
+    int fl = err == WQ_OK ? fcntl(fd, F_GETFL) : 0;
+    if (err == WQ_OK && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
+        err = wqi_uds_err(errno);
+    }
     if (err != WQ_OK) {
         close(fd);
         return err;
