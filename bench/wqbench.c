@@ -348,10 +348,15 @@ static void op_workq_ping(worker *w)
     }
 }
 
-/* PUBLISH, RETRIEVE (the item just published), ACK. pipelined: the ACK of
- * the previous item leaves together with this RETRIEVE
- * (wq_client_ack_retrieve), two round trips per cycle instead of three. */
-static void op_workq_job(worker *w, uint64_t k, int pipelined)
+enum job_mode {
+    JOB_PLAIN,     /* PUBLISH, RETRIEVE (the item just published), ACK */
+    JOB_PIPELINED, /* the same; the ACK leaves with the next RETRIEVE
+                    * (wq_client_ack_retrieve): two round trips, not three */
+    JOB_DEEP,      /* on a queue with a backlog: RETRIEVE hands out the oldest
+                    * item, not the one just published, so the depth stays */
+};
+
+static void op_workq_job(worker *w, uint64_t k, enum job_mode mode)
 {
     fill_payload(w->payload, w->size, k);
     uint64_t id;
@@ -366,37 +371,17 @@ static void op_workq_job(worker *w, uint64_t k, int pipelined)
     if (e != WQ_OK || !found) {
         die("RETRIEVE: %s", e != WQ_OK ? wq_strerror(e) : "EMPTY");
     }
-    if (it.id != id || it.len != w->size || memcmp(it.payload, w->payload, w->size) != 0) {
+    int right = mode == JOB_DEEP ? it.id <= id && it.len == w->size
+                                 : it.id == id && it.len == w->size &&
+                                       memcmp(it.payload, w->payload, w->size) == 0;
+    if (!right) {
         die("RETRIEVE: wrong item (id %" PRIu64 " vs %" PRIu64 ")", it.id, id);
     }
     wq_free(it.payload);
-    if (pipelined) {
-        w->held = id; /* acknowledged with the next RETRIEVE */
+    if (mode == JOB_PIPELINED) {
+        w->held = it.id; /* acknowledged with the next RETRIEVE */
         return;
     }
-    e = wq_client_ack(w->wc, w->queue, id);
-    if (e != WQ_OK) {
-        die("ACK: %s", wq_strerror(e));
-    }
-}
-
-/* Job cycle on a queue with a backlog: RETRIEVE hands out the oldest item,
- * not the one just published, so the depth stays constant. */
-static void op_workq_job_deep(worker *w, uint64_t k)
-{
-    fill_payload(w->payload, w->size, k);
-    uint64_t id;
-    wq_err e = wq_client_publish(w->wc, w->queue, w->payload, w->size, &id);
-    if (e != WQ_OK) {
-        die("PUBLISH: %s", wq_strerror(e));
-    }
-    wq_item it;
-    int found = 0;
-    e = wq_client_retrieve(w->wc, w->queue, -1, &it, &found);
-    if (e != WQ_OK || !found || it.len != w->size || it.id > id) {
-        die("RETRIEVE (deep): %s", e != WQ_OK ? wq_strerror(e) : "unexpected item");
-    }
-    wq_free(it.payload);
     e = wq_client_ack(w->wc, w->queue, it.id);
     if (e != WQ_OK) {
         die("ACK: %s", wq_strerror(e));
@@ -639,11 +624,11 @@ static void *worker_main(void *arg)
             if (is(s, "workq-ping")) {
                 op_workq_ping(w);
             } else if (is(s, "workq-job")) {
-                op_workq_job(w, k, 0);
+                op_workq_job(w, k, JOB_PLAIN);
             } else if (is(s, "workq-job-deep")) {
-                op_workq_job_deep(w, k);
+                op_workq_job(w, k, JOB_DEEP);
             } else if (is(s, "workq-job-pipelined")) {
-                op_workq_job(w, k, 1);
+                op_workq_job(w, k, JOB_PIPELINED);
             } else if (is(s, "raw-ping")) {
                 op_raw_ping(w, k);
             } else if (is(s, "epoll-ping")) {
