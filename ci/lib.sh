@@ -87,8 +87,20 @@ start_wine() {
   wineserver -w 2>/dev/null || true
   wineserver -p
   # Creates or updates the prefix; its complaints about the missing 32-bit
-  # half (wine32) do not matter to 64-bit tests.
-  wineboot -i </dev/null >/dev/null 2>&1
+  # half (wine32) do not matter to 64-bit tests. On a brand-new prefix it
+  # has been seen to fail once (exit 53) and succeed when run again on a
+  # fresh server, so one failure is retried; a second one is reported.
+  if ! wineboot -i </dev/null >/dev/null 2>&1; then
+    echo "start_wine: wineboot -i failed on $WINEPREFIX; retrying once" >&2
+    wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
+    wineserver -p
+    if ! wineboot -i </dev/null >"$WINEPREFIX.wineboot.log" 2>&1; then
+      echo "start_wine: wineboot -i failed again; its output:" >&2
+      tail -n 20 "$WINEPREFIX.wineboot.log" >&2
+      return 1
+    fi
+  fi
   # Wine 8: `wineboot -i` under a persistent server leaves TWO services.exe
   # running, each with its own service database, answering \pipe\svcctl in
   # turn (a service created through one is missing from the other). Restart
