@@ -69,7 +69,9 @@ if [ "$what" != linux ]; then
   trap stop_wine EXIT
   cmake --preset windows
   cmake --build --preset windows -j "$jobs"
-  ctest --preset windows -j "$jobs" || status=1
+  # A Wine process has been seen to hang at start-up (never reaching main)
+  # once in a few hundred runs; a test that times out is run once more.
+  ctest --preset windows -j "$jobs" --repeat after-timeout:2 || status=1
   # Benchmark scenario 7 (bench/wine.sh): workqd.exe and a raw named-pipe
   # ping-pong under Wine on a prefix of its own, correctness only.
   bench/wine.sh --smoke || status=1

@@ -1,5 +1,5 @@
-/* test_errors.c — the error vocabulary: every value named, the protocol
- * codes map both ways. */
+/* test_errors.c — the error vocabulary: every value named and described,
+ * the protocol codes map both ways, OS errors translate in one place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,45 +10,83 @@
 
 #include <workq/errors.h>
 
-static void every_error_has_a_distinct_name(void **state)
+/* Every row of the map, expanded here as a binding would. */
+#define ROW(name, value, code, text) {name, value, code, text, #name},
+static const struct {
+    wq_err err;
+    int value;
+    int code;
+    const char *text;
+    const char *name;
+} rows[] = {WQ_ERR_MAP(ROW)};
+#undef ROW
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static void values_are_dense_from_zero(void **state)
 {
     (void)state;
-    for (int a = WQ_OK; a <= WQ_ESHUTDOWN; a++) {
-        const char *na = wq_strerror((wq_err)a);
-        assert_non_null(na);
-        assert_string_not_equal(na, "unknown error");
-        for (int b = a + 1; b <= WQ_ESHUTDOWN; b++) {
-            assert_string_not_equal(na, wq_strerror((wq_err)b));
+    assert_int_equal(rows[0].err, WQ_OK);
+    assert_int_equal(WQ_OK, 0);
+    for (size_t i = 0; i < NROWS; i++) {
+        assert_int_equal(rows[i].value, (int)i);
+        assert_int_equal((int)rows[i].err, (int)i);
+    }
+}
+
+static void every_error_has_a_distinct_description_and_its_own_name(void **state)
+{
+    (void)state;
+    for (size_t a = 0; a < NROWS; a++) {
+        const char *ta = wq_strerror(rows[a].err);
+        assert_string_equal(ta, rows[a].text);
+        assert_string_not_equal(ta, "unknown error");
+        assert_string_equal(wq_err_name(rows[a].err), rows[a].name);
+        assert_memory_equal(rows[a].name, "WQ_", 3);
+        for (size_t b = a + 1; b < NROWS; b++) {
+            assert_string_not_equal(ta, wq_strerror(rows[b].err));
+            assert_string_not_equal(rows[a].name, rows[b].name);
         }
     }
-    assert_string_equal(wq_strerror((wq_err)9999), "unknown error");
+    assert_string_equal(wq_strerror((wq_err)NROWS), "unknown error");
+    assert_string_equal(wq_err_name((wq_err)NROWS), "WQ_E?");
+    assert_string_equal(wq_strerror((wq_err)-1), "unknown error");
+    assert_string_equal(wq_err_name((wq_err)9999), "WQ_E?");
 }
 
 static void protocol_codes_map_both_ways(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < NROWS; i++) {
+        assert_int_equal(wq_err_code(rows[i].err), rows[i].code);
+        if (rows[i].code != 0 && rows[i].err != WQ_ESHUTDOWN) {
+            assert_int_equal(wq_err_from_code(rows[i].code), rows[i].err);
+        }
+    }
+    /* The spec's codes, from docs/protocol.md. */
     static const struct {
         int code;
         wq_err err;
-    } rows[] = {
+    } spec[] = {
         {400, WQ_EBADREQ}, {403, WQ_EFORBIDDEN}, {404, WQ_ENOTFOUND}, {406, WQ_ENOTTEXT},
         {409, WQ_EEXIST},  {410, WQ_EGONE},      {413, WQ_EMSGSIZE},  {500, WQ_EINTERNAL},
         {503, WQ_EBUSY},   {507, WQ_ELIMIT},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        assert_int_equal(wq_err_from_code(rows[i].code), rows[i].err);
-        assert_int_equal(wq_err_code(rows[i].err), rows[i].code);
+    for (size_t i = 0; i < sizeof spec / sizeof spec[0]; i++) {
+        assert_int_equal(wq_err_from_code(spec[i].code), spec[i].err);
     }
     assert_int_equal(wq_err_code(WQ_ESHUTDOWN), 503);
     assert_int_equal(wq_err_code(WQ_ETIMEDOUT), 0);
+    assert_int_equal(wq_err_code((wq_err)9999), 0);
     assert_int_equal(wq_err_from_code(200), WQ_EPROTO);
     assert_int_equal(wq_err_from_code(0), WQ_EPROTO);
+    assert_int_equal(wq_err_from_code(-1), WQ_EPROTO);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_error_has_a_distinct_name),
+        cmocka_unit_test(values_are_dense_from_zero),
+        cmocka_unit_test(every_error_has_a_distinct_description_and_its_own_name),
         cmocka_unit_test(protocol_codes_map_both_ways),
     };
     return cmocka_run_group_tests_name("errors", tests, NULL, NULL);

@@ -3,14 +3,18 @@
  * Every fallible function returns a wq_err. WQ_OK is 0; every other value is
  * stable across releases (new ones are only appended) so it can be stored,
  * compared and sent between processes. Operating-system errors are mapped to
- * these values inside the backend that saw them; nothing above the transport
- * ever sees errno or GetLastError().
+ * these values by wq_err_from_os(), in one place per OS; nothing above the
+ * transport ever sees errno or GetLastError(), but the OS's own code and
+ * text stay available for logs (wq_os_error_last).
  *
- * The values from WQ_EBADREQ on correspond one to one to the protocol's
- * error codes (PROTOCOL.md); wq_err_from_code() and wq_err_code() convert.
+ * The values WQ_EBADREQ to WQ_ELIMIT, and WQ_EMSGSIZE, WQ_EBUSY and
+ * WQ_ESHUTDOWN, stand for the protocol's error codes (docs/protocol.md);
+ * wq_err_from_code() and wq_err_code() convert.
  */
 #ifndef WORKQ_ERRORS_H
 #define WORKQ_ERRORS_H
+
+#include <stddef.h>
 
 #include "export.h"
 
@@ -18,32 +22,65 @@
 extern "C" {
 #endif
 
+/* WQ_ERR_MAP(XX): the one list of errors. Each row is
+ *   XX(name, value, protocol code or 0, short English description)
+ * in value order. The enum, wq_strerror(), wq_err_name(), wq_err_code() and
+ * wq_err_from_code() are all generated from it (as libuv's UV_ERRNO_MAP), so
+ * they cannot drift apart; a binding can expand it for its own tables.
+ *
+ * Local and transport errors come first, then one per protocol error code
+ * (docs/protocol.md), then later additions: new values are only appended. */
+#define WQ_ERR_MAP(XX)                                                                             \
+    XX(WQ_OK, 0, 0, "success")                                                                     \
+    XX(WQ_EINVAL, 1, 0, "invalid argument")                                                        \
+    XX(WQ_ENOMEM, 2, 0, "out of memory")                                                           \
+    XX(WQ_ETIMEDOUT, 3, 0, "timed out")                                                            \
+    XX(WQ_ECLOSED, 4, 0, "connection closed")                                                      \
+    XX(WQ_EMSGSIZE, 5, 413, "message too large")                                                   \
+    XX(WQ_EADDRINUSE, 6, 0, "endpoint already in use")                                             \
+    XX(WQ_ENOENT, 7, 0, "no such endpoint")                                                        \
+    XX(WQ_EACCES, 8, 0, "permission denied")                                                       \
+    XX(WQ_ENAMETOOLONG, 9, 0, "endpoint name too long")                                            \
+    XX(WQ_EPROTO, 10, 0, "protocol error")                                                         \
+    XX(WQ_EBUSY, 11, 503, "server busy")                                                           \
+    XX(WQ_EIO, 12, 0, "input/output error")                                                        \
+    XX(WQ_EUNSAFE, 13, 0, "endpoint path is not safe to use")                                      \
+    XX(WQ_EBADREQ, 14, 400, "bad request")                                                         \
+    XX(WQ_EFORBIDDEN, 15, 403, "not allowed")                                                      \
+    XX(WQ_ENOTFOUND, 16, 404, "not found")                                                         \
+    XX(WQ_ENOTTEXT, 17, 406, "item is not text")                                                   \
+    XX(WQ_EEXIST, 18, 409, "already exists")                                                       \
+    XX(WQ_EGONE, 19, 410, "queue deleted while waiting")                                           \
+    XX(WQ_EINTERNAL, 20, 500, "internal error")                                                    \
+    XX(WQ_ELIMIT, 21, 507, "limit reached")                                                        \
+    XX(WQ_ESHUTDOWN, 22, 503, "shutting down")                                                     \
+    XX(WQ_ENOTSUP, 23, 0, "not supported by this transport")                                       \
+    XX(WQ_EMFILE, 24, 0, "too many open files")
+
+/* What each value means (beyond its description):
+ *   WQ_EINVAL        a bad argument to a function
+ *   WQ_ETIMEDOUT     the timeout passed before the operation completed
+ *   WQ_ECLOSED       the peer closed the connection, or it was shut down
+ *   WQ_EMSGSIZE      larger than the allowed maximum (protocol 413)
+ *   WQ_EADDRINUSE    the endpoint is already served by someone else
+ *   WQ_ENOENT        no server at the endpoint, or no directory for it
+ *   WQ_EACCES        permission denied by the operating system
+ *   WQ_ENAMETOOLONG  endpoint name or path too long for the OS
+ *   WQ_EPROTO        malformed data on the wire; the connection is unusable
+ *   WQ_EBUSY         every server instance is busy, or server busy (503 busy)
+ *   WQ_EIO           another operating-system error (wq_os_error_last has it)
+ *   WQ_EUNSAFE       endpoint path fails a safety check (owner, mode,
+ *                    symlink, not a socket)
+ *   WQ_EBADREQ … WQ_ELIMIT   the protocol's error codes, one each
+ *   WQ_ESHUTDOWN     the server is stopping (503 shutdown)
+ *   WQ_ENOTSUP       the transport cannot do this (e.g. adopting a socket
+ *                    on a named-pipe or in-process transport)
+ *   WQ_EMFILE        the process or the system ran out of file descriptors
+ *                    or handles: raise the limit or use fewer connections */
 typedef enum wq_err {
-    WQ_OK = 0,
-    /* Local and transport errors. */
-    WQ_EINVAL = 1,       /* bad argument to a function */
-    WQ_ENOMEM = 2,       /* out of memory */
-    WQ_ETIMEDOUT = 3,    /* the timeout passed before the operation completed */
-    WQ_ECLOSED = 4,      /* the peer closed the connection, or it was shut down */
-    WQ_EMSGSIZE = 5,     /* message larger than the allowed maximum (protocol 413) */
-    WQ_EADDRINUSE = 6,   /* the endpoint is already served by someone else */
-    WQ_ENOENT = 7,       /* no server at the endpoint, or no directory for it */
-    WQ_EACCES = 8,       /* permission denied by the operating system */
-    WQ_ENAMETOOLONG = 9, /* endpoint name or path too long for the OS */
-    WQ_EPROTO = 10,      /* malformed data on the wire; the connection is unusable */
-    WQ_EBUSY = 11,       /* every server instance is busy, or server busy (protocol 503) */
-    WQ_EIO = 12,         /* another operating-system error */
-    WQ_EUNSAFE = 13, /* endpoint path fails a safety check (owner, mode, symlink, not a socket) */
-    /* Protocol errors (PROTOCOL.md), one per code. */
-    WQ_EBADREQ = 14,    /* 400 bad request */
-    WQ_EFORBIDDEN = 15, /* 403 not allowed for this client */
-    WQ_ENOTFOUND = 16,  /* 404 no such queue or lease */
-    WQ_ENOTTEXT = 17,   /* 406 item is not text */
-    WQ_EEXIST = 18,     /* 409 already exists */
-    WQ_EGONE = 19,      /* 410 queue deleted while waiting */
-    WQ_EINTERNAL = 20,  /* 500 internal error */
-    WQ_ELIMIT = 21,     /* 507 limit reached */
-    WQ_ESHUTDOWN = 22   /* 503 shutting down */
+#define WQ_ERR_ENUM_ROW_(name, value, code, text) name = value,
+    WQ_ERR_MAP(WQ_ERR_ENUM_ROW_)
+#undef WQ_ERR_ENUM_ROW_
 } wq_err;
 
 /* A short, constant, English description of err ("message too large").
@@ -55,9 +92,30 @@ WQ_API const char *wq_strerror(wq_err err);
 WQ_API int wq_err_code(wq_err err);
 
 /* The wq_err for a protocol code; an unknown code gives WQ_EPROTO.
- * 503 gives WQ_EBUSY (a server's sentence tells busy from shutting down).
- * Thread-safe. */
+ * 503 gives WQ_EBUSY: the reply's reason token, not the code, tells busy
+ * from shutting down (docs/protocol.md). Thread-safe. */
 WQ_API wq_err wq_err_from_code(int code);
+
+/* The constant's own name ("WQ_ENOTFOUND"), for logs and bindings. Never
+ * NULL: unknown values give "WQ_E?". Thread-safe. */
+WQ_API const char *wq_err_name(wq_err err);
+
+/* The wq_err for an operating-system error code: an errno value on POSIX,
+ * a GetLastError() value on Windows. This is the only translation of OS
+ * errors in workq: every backend reports through it. It also records
+ * os_code as the calling thread's last OS error (wq_os_error_last), so that
+ * a log can show what the OS said behind a WQ_EIO. 0 gives WQ_OK and
+ * records nothing. Never blocks; thread-safe (the record is per thread). */
+WQ_API wq_err wq_err_from_os(long os_code);
+
+/* The last OS error recorded on this thread by wq_err_from_os (that is, by
+ * any workq call that failed because of the OS): its code into *code (may
+ * be NULL) and the OS's own text ("Too many open files") into text
+ * (NUL-terminated, truncated to size; may be NULL with size 0). Returns 1,
+ * or 0 with *code 0 and text "" when none was recorded. The record stays
+ * until the next OS failure on the thread, so read it right after the call
+ * that failed. Thread-safe. */
+WQ_API int wq_os_error_last(long *code, char *text, size_t size);
 
 #ifdef __cplusplus
 }

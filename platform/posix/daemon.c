@@ -108,21 +108,11 @@ const char *wqi_daemon_wait_for_stop(wq_server *s)
     }
 }
 
-static wq_err map_errno(int e)
+/* EEXIST from pidfile_open means another process holds the file: for a
+ * pid file that is "in use", which the general translation cannot know. */
+static wq_err pidfile_err(int e)
 {
-    switch (e) {
-    case EEXIST:
-        return WQ_EADDRINUSE;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return WQ_EACCES;
-    case ENOENT:
-    case ENOTDIR:
-        return WQ_ENOENT;
-    default:
-        return WQ_EIO;
-    }
+    return e == EEXIST ? WQ_EADDRINUSE : wq_err_from_os(e);
 }
 
 wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
@@ -139,7 +129,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
         int e = errno;
         wqi_free(p);
         *other_pid = other > 0 ? (unsigned long)other : 0;
-        return map_errno(e);
+        return pidfile_err(e);
     }
     *out = p;
     return WQ_OK;
@@ -147,7 +137,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
 
 wq_err wqi_pidfile_write(wqi_pidfile *p)
 {
-    return pidfile_write(p->fh) == 0 ? WQ_OK : map_errno(errno);
+    return pidfile_write(p->fh) == 0 ? WQ_OK : pidfile_err(errno);
 }
 
 void wqi_pidfile_close(wqi_pidfile *p)

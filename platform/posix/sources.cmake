@@ -7,7 +7,8 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/process.c
   ${CMAKE_CURRENT_LIST_DIR}/uds.c
-  ${CMAKE_CURRENT_LIST_DIR}/uds_path.c)
+  ${CMAKE_CURRENT_LIST_DIR}/uds_path.c
+  ${CMAKE_CURRENT_LIST_DIR}/os_err.c)
 set(WORKQ_PLATFORM_LIBS Threads::Threads PkgConfig::LIBBSD)
 # _GNU_SOURCE: struct ucred / SO_PEERCRED and the POSIX 2008 interfaces
 # under -std=c11.

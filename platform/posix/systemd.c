@@ -21,7 +21,6 @@
 #include "alloc.h"
 #include "daemon.h"
 #include "uds_adopt.h"
-#include "uds_err.h"
 
 /* sd_listen_fds(3): passed descriptors start here. */
 #define LISTEN_FDS_START 3
@@ -66,7 +65,7 @@ wq_err wqi_daemon_notify(const char *state)
     }
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     /* A datagram either goes whole or not at all; MSG_DONTWAIT so that a
      * service manager that stopped reading cannot block us. */
@@ -75,7 +74,7 @@ wq_err wqi_daemon_notify(const char *state)
         n = sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT,
                    (const struct sockaddr *)&sa, len);
     } while (n < 0 && errno == EINTR);
-    err = n < 0 ? wqi_uds_err(errno) : WQ_OK;
+    err = n < 0 ? wq_err_from_os(errno) : WQ_OK;
     close(fd);
     return err;
 }

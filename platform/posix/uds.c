@@ -26,8 +26,9 @@
  * a listening socket is not woken by every OS's shutdown().
  *
  * Filesystem work (paths, private directory, lock file, stale sockets) is
- * in uds_path.c; errno is turned into wq_err only by wqi_uds_err().
+ * in uds_path.c; errno is turned into wq_err only by wq_err_from_os().
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -52,7 +53,6 @@
 #include "platform.h"
 #include "transport_ops.h"
 #include "uds_adopt.h"
-#include "uds_err.h"
 #include "uds_path.h"
 
 /* Connected sockets are in blocking mode (see uds_recv); sends stay
@@ -125,7 +125,7 @@ static wq_err new_socket(int *out)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     no_sigpipe(fd);
     *out = fd;
@@ -155,7 +155,7 @@ static wq_err wait_fd(int fd, short events, int wake, atomic_int *shut, int64_t 
             continue;
         }
         if (errno != EINTR) {
-            return wqi_uds_err(errno);
+            return wq_err_from_os(errno);
         }
     }
 }
@@ -171,7 +171,7 @@ static wq_err read_peer(int fd, wq_peer *p)
     struct ucred uc;
     socklen_t n = sizeof uc;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     p->pid = uc.pid > 0 ? (uint64_t)uc.pid : 0;
     p->uid = (uint32_t)uc.uid;
@@ -181,7 +181,7 @@ static wq_err read_peer(int fd, wq_peer *p)
     gid_t gid;
     errno = 0;
     if (getpeereid(fd, &uid, &gid) != 0) {
-        return errno != 0 ? wqi_uds_err(errno) : WQ_EIO;
+        return errno != 0 ? wq_err_from_os(errno) : WQ_EIO;
     }
     p->uid = (uint32_t)uid;
     p->gid = (uint32_t)gid;
@@ -239,12 +239,12 @@ static wq_err bind_and_listen(struct uds_listener *l, mode_t mode, const wq_list
     }
     (void)fchmod(l->fd, UDS_DEFAULT_MODE); /* best effort, see above */
     if (bind(l->fd, (const struct sockaddr *)&sa, sizeof sa) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     /* Group before mode: the file is still 0600 when the group changes. */
     if ((opts->has_socket_group && chown(l->path, (uid_t)-1, (gid_t)opts->socket_group) != 0) ||
         chmod(l->path, mode) != 0 || listen(l->fd, SOMAXCONN) != 0) {
-        err = wqi_uds_err(errno);
+        err = wq_err_from_os(errno);
         unlink(l->path);
         return err;
     }
@@ -254,7 +254,7 @@ static wq_err bind_and_listen(struct uds_listener *l, mode_t mode, const wq_list
 static wq_err open_wake_pipe(struct uds_listener *l)
 {
     if (pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     return WQ_OK;
 }
@@ -347,7 +347,7 @@ static wq_err uds_accept(wq_listener *wl, int timeout_ms, wq_conn **out)
 #endif
             break;
         default:
-            return wqi_uds_err(errno); /* EMFILE/ENFILE → WQ_EIO, no spinning */
+            return wq_err_from_os(errno); /* EMFILE/ENFILE → WQ_EIO, no spinning */
         }
         wq_err err = wait_fd(l->fd, POLLIN, l->wake[0], &l->shut, deadline);
         if (err != WQ_OK) {
@@ -434,7 +434,7 @@ wq_err wqi_uds_listener_adopt(int fd, wq_listener **out)
     int fdfl = fcntl(fd, F_GETFD);
     if (fl < 0 || fdfl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
         fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     struct uds_listener *l = wqi_calloc(1, sizeof *l);
     if (l == NULL) {
@@ -463,7 +463,7 @@ wq_err wqi_uds_socket_name(int fd, char *buf, size_t size)
         return WQ_EINVAL;
     }
     if (getsockname(fd, (struct sockaddr *)&sa, &n) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     size_t off = offsetof(struct sockaddr_un, sun_path);
     size_t len = n > off ? (size_t)n - off : 0;
@@ -497,9 +497,9 @@ static wq_err finish_connect(int fd, int64_t deadline)
     int so_error = 0;
     socklen_t n = sizeof so_error;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &n) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
-    return wqi_uds_err(so_error);
+    return wq_err_from_os(so_error);
 }
 
 static wq_err connect_until(int fd, const struct sockaddr_un *sa, int64_t deadline)
@@ -523,7 +523,7 @@ static wq_err connect_until(int fd, const struct sockaddr_un *sa, int64_t deadli
             continue;
         }
         default:
-            return wqi_uds_err(errno); /* ENOENT/ECONNREFUSED → WQ_ENOENT at once */
+            return wq_err_from_os(errno); /* ENOENT/ECONNREFUSED → WQ_ENOENT at once */
         }
     }
 }
@@ -544,7 +544,7 @@ static wq_err uds_connect(const char *endpoint, int timeout_ms, wq_conn **out)
     /* Non-blocking only while connecting (connect_until waits in poll). */
     int fl = err == WQ_OK ? fcntl(fd, F_GETFL) : 0;
     if (err == WQ_OK && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
-        err = wqi_uds_err(errno);
+        err = wq_err_from_os(errno);
     }
     if (err != WQ_OK) {
         close(fd);
@@ -586,7 +586,7 @@ static wq_err send_iov(struct uds_conn *c, struct iovec *v, int cnt, int64_t dea
             continue;
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
+            return atomic_load(&c->shut) ? WQ_ECLOSED : wq_err_from_os(errno);
         }
         wq_err err = wait_fd(c->fd, POLLOUT, -1, &c->shut, deadline);
         if (err != WQ_OK) {
@@ -693,7 +693,7 @@ static wq_err arm_timeout(struct uds_conn *c, int64_t deadline)
     }
     if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
         c->rcvtimeo_ms = -2;
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     c->rcvtimeo_ms = ms;
     return WQ_OK;
@@ -769,7 +769,7 @@ static wq_err uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size
                 continue; /* EAGAIN: SO_RCVTIMEO passed; arm_timeout decides */
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                return atomic_load(&c->shut) ? WQ_ECLOSED : wqi_uds_err(errno);
+                return atomic_load(&c->shut) ? WQ_ECLOSED : wq_err_from_os(errno);
             }
         }
         if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {

@@ -22,6 +22,7 @@
  * chain would refuse ordinary setups (a home directory under /home) and an
  * attacker able to rename a parent already controls the user's files.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,6 @@
 #include <bsd/string.h>
 
 #include "platform.h"
-#include "uds_err.h"
 #include "uds_path.h"
 
 /* How often to retry taking a lock file that a closing listener unlinked
@@ -130,7 +130,7 @@ static wq_err check_dir(const char *dir, int is_runtime_dir)
 {
     struct stat st;
     if (lstat(dir, &st) != 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     if (!S_ISDIR(st.st_mode)) {
         return WQ_EUNSAFE; /* a symlink (even to a good directory) or a file */
@@ -158,7 +158,7 @@ wq_err wqi_uds_prepare_dir(const char *path)
      * is more open than 0700 (the umask can only narrow it). An existing
      * one, possibly planted by someone else, is judged by check_dir. */
     if (is_runtime_dir && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     return check_dir(dir, is_runtime_dir);
 }
@@ -175,16 +175,16 @@ wq_err wqi_uds_share_dir(const char *path, gid_t group)
      * re-checked, so that the change lands on what check_dir approved. */
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     struct stat st;
     wq_err err = WQ_OK;
     if (fstat(fd, &st) != 0) {
-        err = wqi_uds_err(errno);
+        err = wq_err_from_os(errno);
     } else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
         err = WQ_EUNSAFE;
     } else if ((st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) || fchmod(fd, 0750) != 0) {
-        err = wqi_uds_err(errno);
+        err = wq_err_from_os(errno);
     }
     close(fd);
     return err;
@@ -197,10 +197,10 @@ static wq_err open_lock_file(const char *lock_path, int *fd_out, struct stat *st
 {
     int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
     if (fd < 0) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     if (fstat(fd, st) != 0) {
-        wq_err err = wqi_uds_err(errno);
+        wq_err err = wq_err_from_os(errno);
         close(fd);
         return err;
     }
@@ -225,7 +225,7 @@ static wq_err lock_exclusive(int fd)
             return WQ_EADDRINUSE;
         }
         if (errno != EINTR) {
-            return wqi_uds_err(errno);
+            return wq_err_from_os(errno);
         }
     }
 }
@@ -300,7 +300,7 @@ wq_err wqi_uds_clear_stale(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0) {
-        return errno == ENOENT ? WQ_OK : wqi_uds_err(errno);
+        return errno == ENOENT ? WQ_OK : wq_err_from_os(errno);
     }
     if (!S_ISSOCK(st.st_mode)) {
         return WQ_EUNSAFE;
@@ -309,7 +309,7 @@ wq_err wqi_uds_clear_stale(const char *path)
         return WQ_EADDRINUSE;
     }
     if (unlink(path) != 0 && errno != ENOENT) {
-        return wqi_uds_err(errno);
+        return wq_err_from_os(errno);
     }
     return WQ_OK;
 }

@@ -73,20 +73,14 @@ struct wqi_pidfile {
     wchar_t path[MAX_PATH];
 };
 
-static wq_err map_error(DWORD e)
+/* A pid file another process holds open is "in use", which the general
+ * translation cannot know. */
+static wq_err pidfile_err(DWORD e)
 {
-    switch (e) {
-    case ERROR_SHARING_VIOLATION:
-    case ERROR_LOCK_VIOLATION:
+    if (e == ERROR_SHARING_VIOLATION || e == ERROR_LOCK_VIOLATION) {
         return WQ_EADDRINUSE;
-    case ERROR_ACCESS_DENIED:
-        return WQ_EACCES;
-    case ERROR_PATH_NOT_FOUND:
-    case ERROR_FILE_NOT_FOUND:
-        return WQ_ENOENT;
-    default:
-        return WQ_EIO;
     }
+    return wq_err_from_os((long)e);
 }
 
 wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
@@ -108,7 +102,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     p->h = CreateFileW(wpath, GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS,
                        FILE_ATTRIBUTE_NORMAL, NULL);
     if (p->h == INVALID_HANDLE_VALUE) {
-        wq_err err = map_error(GetLastError());
+        wq_err err = pidfile_err(GetLastError());
         wqi_free(p);
         return err;
     }
@@ -125,7 +119,7 @@ wq_err wqi_pidfile_write(wqi_pidfile *p)
     /* Flushed so that readers see it while we run. */
     if (n < 0 || !WriteFile(p->h, text, (DWORD)n, &written, NULL) || written != (DWORD)n ||
         !FlushFileBuffers(p->h)) {
-        return map_error(GetLastError());
+        return pidfile_err(GetLastError());
     }
     return WQ_OK;
 }

@@ -79,7 +79,7 @@ static wq_err create_instance(struct npipe_listener *l, int first, HANDLE *out)
     if (h == INVALID_HANDLE_VALUE) {
         DWORD code = GetLastError();
         /* With FIRST_PIPE_INSTANCE, access denied means the name exists. */
-        return first && code == ERROR_ACCESS_DENIED ? WQ_EADDRINUSE : wqi_npipe_err(code);
+        return first && code == ERROR_ACCESS_DENIED ? WQ_EADDRINUSE : wq_err_from_os((long)code);
     }
     *out = h;
     return WQ_OK;
@@ -141,7 +141,7 @@ static wq_err start_connect(struct npipe_listener *l)
             wqi_npipe_os.DisconnectNamedPipe(l->pipe);
             break;
         default:
-            return wqi_npipe_err(code);
+            return wq_err_from_os((long)code);
         }
     }
     l->state = INSTANCE_IDLE;
@@ -166,7 +166,7 @@ static wq_err finish_connect(struct npipe_listener *l)
         /* This instance is unusable; keep the pipe alive with a new one and
          * report the error. */
         l->state = INSTANCE_IDLE;
-        return replace_instance(l) == WQ_OK ? wqi_npipe_err(code) : WQ_EIO;
+        return replace_instance(l) == WQ_OK ? wq_err_from_os((long)code) : WQ_EIO;
     }
 }
 

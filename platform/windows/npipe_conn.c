@@ -293,7 +293,7 @@ static wq_err read_rest(struct npipe_conn *c, unsigned char *out, size_t got, si
             return stop; /* half a message stays behind */
         }
         if (status != ERROR_SUCCESS && status != ERROR_MORE_DATA) {
-            return wqi_npipe_err(status);
+            return wq_err_from_os((long)status);
         }
         got += n;
         if (status == ERROR_SUCCESS) {
@@ -315,7 +315,7 @@ static wq_err recv_long(struct npipe_conn *c, DWORD got, size_t max, int64_t dea
     }
     DWORD left = 0;
     if (!wqi_npipe_os.PeekNamedPipe(c->pipe, NULL, 0, NULL, NULL, &left)) {
-        return rx_fail(c, wqi_npipe_err(GetLastError()));
+        return rx_fail(c, wq_err_from_os((long)GetLastError()));
     }
     /* 64-bit arithmetic: got + left + 1 cannot wrap. */
     uint64_t total = (uint64_t)got + left;
@@ -362,7 +362,7 @@ static wq_err recv_message(struct npipe_conn *c, size_t max, int64_t deadline, v
     if (status == ERROR_MORE_DATA) {
         return recv_long(c, n, max, deadline, buf, len);
     }
-    return wqi_npipe_err(status);
+    return wq_err_from_os((long)status);
 }
 
 wq_err wqi_npipe_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
@@ -397,7 +397,7 @@ wq_err wqi_npipe_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms)
     DWORD n;
     DWORD status = io_finish(c, &c->wov, ok, deadline, &n, &err);
     if (err == WQ_OK && status != ERROR_SUCCESS) {
-        err = wqi_npipe_err(status);
+        err = wq_err_from_os((long)status);
     }
     if (err == WQ_OK && n != len) {
         err = WQ_EIO; /* a message-mode write is all or nothing (WPR-9) */
@@ -426,7 +426,7 @@ static wq_err open_client(const WCHAR *name, int64_t deadline, HANDLE *out)
         }
         DWORD code = GetLastError();
         if (code != ERROR_PIPE_BUSY) {
-            return wqi_npipe_err(code);
+            return wq_err_from_os((long)code);
         }
         int left = wqi_remaining_ms(deadline);
         if (left == 0) {
@@ -480,7 +480,7 @@ wq_err wqi_npipe_connect(const char *endpoint, int timeout_ms, wq_conn **out)
         /* The client end starts in byte read mode (WPR-1). */
         DWORD mode = PIPE_READMODE_MESSAGE;
         if (!wqi_npipe_os.SetNamedPipeHandleState(c->pipe, &mode, NULL, NULL)) {
-            err = wqi_npipe_err(GetLastError());
+            err = wq_err_from_os((long)GetLastError());
         }
     }
     if (err != WQ_OK) {

@@ -4,7 +4,6 @@
  *   npipe_conn.c      connections: connect, send, receive, shutdown, peer
  *   npipe_name.c      endpoint names: resolve, UTF-8 to UTF-16
  *   npipe_security.c  the pipe's security descriptor; SIDs from tokens
- *   npipe_err.c       the one Win32 error to wq_err mapping
  *   npipe_os.c        the OS-call seam (npipe_os.h)
  */
 #ifndef WQI_NPIPE_INT_H
@@ -24,13 +23,6 @@
 /* Every instance's in and out buffer size (advisory to the OS). 64 KiB like
  * Docker's pipes: a typical reply fits, and memory per instance stays small. */
 #define WQI_NPIPE_BUFFER_SIZE (64u * 1024u)
-
-/* --- npipe_err.c --- */
-
-/* The wq_err for a Win32 error code. Callers handle the codes whose meaning
- * depends on the call (ERROR_MORE_DATA, ERROR_PIPE_CONNECTED, an
- * ERROR_ACCESS_DENIED from the first instance) before asking this. */
-wq_err wqi_npipe_err(DWORD code);
 
 /* --- npipe_name.c --- */
 

@@ -99,7 +99,7 @@ wq_err wqi_npipe_sd_create(const char *sddl, PSECURITY_DESCRIPTOR *out)
     wqi_free(wide);
     if (!ok) {
         /* Whatever the parser says about malformed text, it is bad opts. */
-        return wqi_npipe_err(code) == WQ_ENOMEM ? WQ_ENOMEM : WQ_EINVAL;
+        return wq_err_from_os((long)code) == WQ_ENOMEM ? WQ_ENOMEM : WQ_EINVAL;
     }
     if (!has_real_dacl(sd)) {
         LocalFree(sd);

@@ -32,3 +32,7 @@ set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE
 # control.
 target_sources(workq_testsupport PRIVATE ${CMAKE_CURRENT_LIST_DIR}/raw_unix.c)
 target_include_directories(workq_testsupport PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+
+# errno to wq_err in one place; the OS's own code and text kept per thread.
+workq_test_exe(test_os_err posix/test_os_err.c)
+workq_add_test(os_err test_os_err)

@@ -31,3 +31,8 @@ set_tests_properties(service.lifecycle PROPERTIES WORKING_DIRECTORY $<TARGET_FIL
 # level); the Wine-dependent cases skip under Wine and run in ci/windows.ps1.
 workq_test_exe(test_npipe_real_windows ${CMAKE_CURRENT_LIST_DIR}/test_npipe_real_windows.c)
 workq_add_test(npipe.real_windows test_npipe_real_windows)
+
+# Win32 error codes to wq_err in one place; Windows' own code and text kept
+# per thread.
+workq_test_exe(test_os_err ${CMAKE_CURRENT_LIST_DIR}/test_os_err.c)
+workq_add_test(os_err test_os_err)
