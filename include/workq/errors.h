@@ -7,7 +7,7 @@
  * ever sees errno or GetLastError().
  *
  * The values from WQ_EBADREQ on correspond one to one to the protocol's
- * error codes (PROTOCOL.md); wq_err_from_code() and wq_err_code() convert.
+ * error codes (docs/protocol.md); wq_err_from_code() and wq_err_code() convert.
  */
 #ifndef WORKQ_ERRORS_H
 #define WORKQ_ERRORS_H
@@ -34,7 +34,7 @@ typedef enum wq_err {
     WQ_EBUSY = 11,       /* every server instance is busy, or server busy (protocol 503) */
     WQ_EIO = 12,         /* another operating-system error */
     WQ_EUNSAFE = 13, /* endpoint path fails a safety check (owner, mode, symlink, not a socket) */
-    /* Protocol errors (PROTOCOL.md), one per code. */
+    /* Protocol errors (docs/protocol.md), one per code. */
     WQ_EBADREQ = 14,    /* 400 bad request */
     WQ_EFORBIDDEN = 15, /* 403 not allowed for this client */
     WQ_ENOTFOUND = 16,  /* 404 no such queue or lease */
