@@ -1,6 +1,6 @@
 /* client.c — the blocking client: one request, one reply, over any
  * transport. Requests are formatted into a buffer the client reuses, and
- * replies are checked against PROTOCOL.md before anything is believed. */
+ * replies are checked against docs/protocol.md before anything is believed. */
 #include <string.h>
 
 #include <workq/client.h>
@@ -117,7 +117,7 @@ static wq_err round_trip(wq_client *c, int64_t extra_ms, void **reply, size_t *l
     return WQ_OK;
 }
 
-/* Strict decimal, as PROTOCOL.md writes numbers. */
+/* Strict decimal, as docs/protocol.md writes numbers. */
 static int parse_u64(const char *p, size_t n, uint64_t *out)
 {
     if (n == 0) {

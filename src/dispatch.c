@@ -1,5 +1,5 @@
 /* dispatch.c — one request in, one reply out: parser → registry → reply.
- * Errors become the ERROR lines of PROTOCOL.md, with sentences that name
+ * Errors become the ERROR lines of docs/protocol.md, with sentences that name
  * what went wrong. */
 #include <string.h>
 
@@ -23,7 +23,7 @@ static wq_err registry_error(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wq
     case WQ_ENOTFOUND:
         return queue_error(out, req, err, "no such queue ", NULL);
     case WQ_EEXIST: {
-        /* PROTOCOL.md: errors show the stored spelling. */
+        /* docs/protocol.md: 409 names the queue in its stored spelling. */
         wqi_queue_info q;
         if (wqi_registry_queue_status(ctx->registry, req->queue, req->queue_len, &q) == WQ_OK) {
             return wqi_reply_error_queue(out, req->utf16, err, "queue ", q.name, q.name_len,

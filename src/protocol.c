@@ -1,5 +1,6 @@
 /* protocol.c — the request parser: one message in, one wqi_request out, no
- * I/O (the shape of hiredis' read.c). The grammar is PROTOCOL.md "Text":
+ * I/O (the shape of hiredis' read.c). The grammar is docs/protocol.md
+ * "Request syntax":
  * VERB, then arguments each after exactly one space; one trailing "\n" or
  * "\r\n" ignored, except by PUBLISH, whose payload runs to the end. */
 #include <string.h>

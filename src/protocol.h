@@ -1,4 +1,4 @@
-/* protocol.h — parsing one request message of PROTOCOL.md (internal).
+/* protocol.h — parsing one request message of docs/protocol.md (internal).
  *
  * The parser does no I/O and knows nothing of queues: it turns the bytes of
  * one whole message into a wqi_request, or says why the message is a bad
@@ -70,7 +70,8 @@ typedef struct wqi_request {
  * safe to call (it is only needed after WQ_OK).
  *
  * Returns WQ_OK, or:
- *   WQ_EBADREQ  the message breaks PROTOCOL.md "Text"/"Commands" syntax;
+ *   WQ_EBADREQ  the message breaks docs/protocol.md "Text encoding" or
+ *               "Request syntax";
  *   WQ_ENOMEM   decoding a UTF-16LE request needed memory (UTF-8 requests
  *               never allocate).
  * On error, every field of *out is zero/NULL but utf16, and *why (if why
@@ -93,7 +94,7 @@ int wqi_request_is_utf16(const void *msg, size_t len);
  * characters of A-Z a-z 0-9 _ . - */
 int wqi_queue_name_valid(const char *name, size_t len);
 
-/* The verb as written in PROTOCOL.md ("CREATE"), for logs. Never NULL:
+/* The verb as written in docs/protocol.md ("CREATE"), for logs. Never NULL:
  * an out-of-range value gives "?". */
 const char *wqi_verb_name(wqi_verb verb);
 

@@ -496,7 +496,7 @@ void wqi_registry_owner_destroy(wqi_registry *r, wqi_owner *o)
 static wq_err queue_create_locked(wqi_registry *r, const char *name, size_t len)
 {
     if (queue_find(r, name, len) != NULL) {
-        return WQ_EEXIST; /* before the limit: PROTOCOL.md's check order */
+        return WQ_EEXIST; /* before the limit: docs/protocol.md's check order */
     }
     if (r->names.count >= r->cfg.max_queues) {
         return WQ_ELIMIT;

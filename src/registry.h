@@ -1,6 +1,6 @@
 /* registry.h — the service's queues, items, leases and waiters (internal).
  *
- * The registry is the state behind the protocol (PROTOCOL.md): named queues
+ * The registry is the state behind the protocol (docs/protocol.md): named queues
  * (case-insensitive, shown as first written), their state (stopped or
  * started), their items (FIFO by id) and the leases connections hold. It
  * does no I/O and knows nothing of the protocol's text: the server parses a
@@ -19,7 +19,7 @@
  * A length of 0 or above WQI_QUEUE_NAME_MAX gives WQ_EINVAL. Names need not
  * be NUL-terminated.
  *
- * Errors follow PROTOCOL.md's check order: existence (WQ_ENOTFOUND,
+ * Errors follow docs/protocol.md "Order of checks": existence (WQ_ENOTFOUND,
  * WQ_EEXIST) before limits (WQ_ELIMIT). A failed call changes nothing,
  * unless its comment says otherwise.
  */
@@ -33,7 +33,7 @@
 
 #include "protocol.h" /* WQI_QUEUE_NAME_MAX */
 
-/* Default for wqi_registry_config.max_queues (PROTOCOL.md's --max-queues). */
+/* Default for wqi_registry_config.max_queues (docs/protocol.md's --max-queues). */
 #define WQI_REGISTRY_DEFAULT_MAX_QUEUES 65536u
 /* A retrieve deadline meaning "answer at once" (RETRIEVE without wait-ms).
  * Deadlines are otherwise wqi_clock_ms() times; INT64_MAX waits forever. */

@@ -1,4 +1,4 @@
-/* reply.h — formatting the replies of PROTOCOL.md (internal).
+/* reply.h — formatting the replies of docs/protocol.md (internal).
  *
  * Each function appends one complete reply message to a caller-owned
  * wqi_buf (usually cleared first with wqi_buf_clear and reused for every

@@ -20,7 +20,7 @@
 /* How long a reply may take to leave: a client that stops reading must not
  * hold a connection thread forever. */
 #define SEND_TIMEOUT_MS 10000
-/* PROTOCOL.md: a message left half-sent is cut after 10 s. */
+/* docs/protocol.md: a message left half-sent is cut after 10 s. */
 #define PARTIAL_MESSAGE_MS 10000
 /* The unasked "busy" message to a connection over the limit. */
 #define BUSY_SEND_MS 1000
@@ -134,7 +134,7 @@ static wq_err receive(struct conn *cn, void **msg, size_t *len)
     return wq_conn_recv(cn->c, s->cfg.max_message, idle, msg, len);
 }
 
-/* PROTOCOL.md: a message left half-sent is cut after 10 s from its first
+/* docs/protocol.md: a message left half-sent is cut after 10 s from its first
  * byte, or after the idle timeout if that is shorter. */
 static int partial_message_ms(const wq_server *s)
 {
@@ -255,7 +255,7 @@ static void serve(struct conn *cn)
         size_t len;
         wq_err err = receive(cn, &msg, &len);
         if (err == WQ_EMSGSIZE) {
-            /* PROTOCOL.md: 413, then this connection (only) is closed. */
+            /* docs/protocol.md: 413, then this connection (only) is closed. */
             if (wqi_dispatch_too_large(&out) == WQ_OK) {
                 wq_conn_send(cn->c, out.data, out.len, SEND_TIMEOUT_MS);
             }

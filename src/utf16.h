@@ -1,7 +1,7 @@
 /* utf16.h — UTF-8 validation and UTF-8 <-> UTF-16LE conversion (internal).
  *
  * The protocol speaks UTF-8, but .NET's Encoding.Unicode writes UTF-16LE,
- * and the server answers such a client in kind (PROTOCOL.md "Text").
+ * and the server answers such a client in kind (docs/protocol.md "Text encoding").
  * Validation follows RFC 3629 strictly: no overlong forms, no surrogate
  * code points (U+D800..U+DFFF), nothing above U+10FFFF. UTF-16LE must be
  * well-formed: an even number of bytes and every surrogate paired.

@@ -1,5 +1,5 @@
 /* test_client.c — the client library against a scripted fake server: it
- * writes exactly the requests PROTOCOL.md describes, believes only replies
+ * writes exactly the requests docs/protocol.md describes, believes only replies
  * that match it (anything else is WQ_EPROTO), and maps ERROR lines to
  * wq_err with the server's sentence. */
 #include <setjmp.h>

@@ -1,6 +1,7 @@
-/* test_protocol.c — PROTOCOL.md "Text" and "Commands", as tables: which
- * messages parse into which requests, which are bad requests (400), and the
- * exact bytes of every reply, in UTF-8 and in UTF-16LE. No I/O. */
+/* test_protocol.c — docs/protocol.md "Text encoding", "Request syntax" and
+ * "Commands", as tables: which messages parse into which requests, which are
+ * bad requests (400), and the exact bytes of every reply, in UTF-8 and in
+ * UTF-16LE. No I/O. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* test_registry.c — the registry against PROTOCOL.md: queues by name
+/* test_registry.c — the registry against docs/protocol.md: queues by name
  * (case-insensitive, shown as first written), items FIFO by id, leases per
  * owner, waiters served in arrival order, limits, the storage hook.
  * Threads synchronise through the registry itself (waiter counts, joins),

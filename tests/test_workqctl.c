@@ -147,7 +147,7 @@ static void numbers_are_strict(void **state)
         FAILS("bad --wait", "retrieve", "Q", "--wait", bad[i]);
         FAILS("bad --timeout", "--timeout", bad[i], "ping");
     }
-    /* Range: --wait is 32-bit unsigned (PROTOCOL.md), --timeout an int. */
+    /* Range: --wait is 32-bit unsigned (docs/protocol.md), --timeout an int. */
     FAILS("bad --wait", "retrieve", "Q", "--wait", "4294967296");
     FAILS("bad --timeout", "--timeout", "2147483648", "ping");
     wqi_cli_args a;

@@ -97,7 +97,7 @@ static void fill_payload(unsigned char *p, size_t n, uint64_t k)
 }
 
 /* A plain name becomes \\.\pipe\<name>, as workq maps its endpoints
- * (PROTOCOL.md "Endpoint names"), so one name works for both servers. */
+ * (docs/protocol.md "Endpoint names"), so one name works for both servers. */
 static void pipe_name(const char *name, WCHAR out[PIPE_NAME_MAX + 1])
 {
     char full[PIPE_NAME_MAX + 1];

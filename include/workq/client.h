@@ -11,7 +11,7 @@
  * server says "shutting down", else WQ_EBUSY. Transport failures are returned
  * as they are (WQ_ECLOSED, WQ_ETIMEDOUT, …); after a transport failure the
  * connection is unusable and the client should be closed. A reply that
- * does not match PROTOCOL.md gives WQ_EPROTO.
+ * does not match docs/protocol.md gives WQ_EPROTO.
  */
 #ifndef WORKQ_CLIENT_H
 #define WORKQ_CLIENT_H

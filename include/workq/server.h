@@ -1,6 +1,6 @@
 /* workq/server.h — the work-queue service, embeddable.
  *
- * wq_server_start() opens a listener and serves PROTOCOL.md on it from a
+ * wq_server_start() opens a listener and serves docs/protocol.md on it from a
  * background accept thread, one thread per connection, until
  * wq_server_stop(). workqd is a thin program around these calls; an
  * application can run the same service in-process (for example over the
@@ -35,7 +35,7 @@ typedef enum wq_log_level {
  * thread-safe and must not call back into the server. */
 typedef void (*wq_log_fn)(void *ctx, wq_log_level level, const char *line);
 
-/* Defaults: PROTOCOL.md's "Server limits". */
+/* Defaults: docs/protocol.md's "Server limits". */
 #define WQ_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
 #define WQ_DEFAULT_MAX_CONNECTIONS 1024u
 #define WQ_DEFAULT_MAX_QUEUES 65536u

@@ -1,6 +1,6 @@
 /* npipe_name.c (Windows) — endpoint names of the npipe backend.
  *
- * A plain name becomes \\.\pipe\<name> (PROTOCOL.md "Endpoint names"); a
+ * A plain name becomes \\.\pipe\<name> (docs/protocol.md "Endpoint names"); a
  * name with a separator is used as given, so it must already be a local
  * pipe name. The name part may hold any character but a backslash and the
  * whole name is at most 256 characters (WPR-10, CreateNamedPipe's rules);

@@ -317,7 +317,7 @@ static void parse_option(parser *ps, wqi_cli_args *a, int argc, char **argv, int
         }
     } else if (is_opt(arg, "--wait", &v)) {
         v = opt_value(ps, "--wait", v, argc, argv, i);
-        /* PROTOCOL.md: <wait-ms> fits in 32 bits unsigned. */
+        /* docs/protocol.md: <wait-ms> fits in 32 bits unsigned. */
         if (v != NULL && !wqi_cli_parse_u64(v, UINT32_MAX, &n)) {
             fail(ps, "bad --wait '", v, "' (milliseconds: digits only, 0 to 4294967295)", NULL,
                  NULL, NULL);

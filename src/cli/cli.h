@@ -75,7 +75,7 @@ const char *const *wqi_cli_usage(void);
 /* The exit status for a failed call's wq_err (WQ_OK gives 0). */
 int wqi_cli_exit_status(wq_err err);
 
-/* 1 if s[0..n) is a queue name PROTOCOL.md accepts: 1 to 128 of
+/* 1 if s[0..n) is a queue name docs/protocol.md accepts: 1 to 128 of
  * A-Z a-z 0-9 _ . - */
 int wqi_cli_queue_name_ok(const char *s, size_t n);
 

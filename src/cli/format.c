@@ -234,7 +234,7 @@ static const char *state_name(int started)
     return started ? "started" : "stopped";
 }
 
-/* Width in columns of a cell. Queue names are ASCII (PROTOCOL.md), so
+/* Width in columns of a cell. Queue names are ASCII (docs/protocol.md), so
  * bytes are columns. */
 static size_t u64_width(uint64_t v)
 {

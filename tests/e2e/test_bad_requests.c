@@ -1,5 +1,5 @@
-/* test_bad_requests.c — PROTOCOL.md: "A bad request never closes the
- * connection, except 413 and 503. It changes nothing." Every request in
+/* test_bad_requests.c — docs/protocol.md "Errors": an error never
+ * changes anything, and only 413 and 503 end the connection. Every request in
  * the table gets its documented ERROR code, leaves the raw LIST and STATUS
  * replies byte for byte as they were, and the next good request on the
  * same connection succeeds. */

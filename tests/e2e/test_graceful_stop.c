@@ -55,8 +55,9 @@ static void worker_main(void *arg)
     }
 }
 
-/* PROTOCOL.md: "ERROR 503 shutting down", which the client reports as
- * WQ_ESHUTDOWN (client.h), with the server's sentence. */
+/* docs/protocol.md "Shutting down": a waiting RETRIEVE gets a 503, which
+ * the client reports as WQ_ESHUTDOWN (client.h), with the server's
+ * sentence. */
 static int shutting_down(const struct worker *w)
 {
     return w->wait_err == WQ_ESHUTDOWN && strcmp(w->message, "shutting down") == 0;

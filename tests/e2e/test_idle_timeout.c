@@ -1,7 +1,8 @@
-/* test_idle_timeout.c — PROTOCOL.md: "with an idle timeout set, the server
- * closes a connection that has not completed a request for that long,
- * without a message; a connection waiting in RETRIEVE is not idle." The
- * server runs with idle_timeout_ms = 100. */
+/* test_idle_timeout.c — docs/protocol.md "Idle clients and partial
+ * messages": with an idle timeout set, the server closes a connection whose
+ * next request has not arrived for that long, without a message; a request
+ * waiting in RETRIEVE is not idle. The server runs with idle_timeout_ms =
+ * 100. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

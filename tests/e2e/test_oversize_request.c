@@ -1,6 +1,7 @@
-/* test_oversize_request.c — PROTOCOL.md: "A larger request gets
- * ERROR 413 … and the server then closes that connection; nothing else is
- * affected." The server runs with max_message 1024. */
+/* test_oversize_request.c — docs/protocol.md "Message size and 413": a
+ * larger request gets ERROR 413 and the server then closes that connection;
+ * other connections are not affected. The server runs with max_message
+ * 1024. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* test_pipelining.c — PROTOCOL.md: "A client may also send several
- * requests before reading: the server answers them one by one, in order." */
+/* test_pipelining.c — docs/protocol.md "Pipelining": a client may send
+ * several requests before reading; the server answers each, in order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

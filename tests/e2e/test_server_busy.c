@@ -1,6 +1,7 @@
-/* test_server_busy.c — PROTOCOL.md: "a connection beyond the server's
- * connection limit receives ERROR 503 server busy as its first message,
- * unasked, and is closed." Once a connection closes, there is room again. */
+/* test_server_busy.c — docs/protocol.md "Busy": a connection beyond the
+ * server's connection limit receives a 503 (reason busy) as its first
+ * message, unasked, and is closed. Once a connection closes, there is room
+ * again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* test_server_limits.c — PROTOCOL.md "Server limits": CREATE beyond
+/* test_server_limits.c — docs/protocol.md "Server limits": CREATE beyond
  * max_queues and PUBLISH to a queue holding max_items (ready + leased) get
  * 507; the checks run in order syntax (400), existence (404, 409), limits
  * (507), so CREATE of an existing name is 409 even at the queue limit. */

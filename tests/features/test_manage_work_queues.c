@@ -131,7 +131,7 @@ static void create_a_work_queue_whose_name_differs_only_in_case(void **state)
     struct world *w = *state;
     the_work_queue_exists(w, "MyWorkQueue");
     /* The error shows the stored spelling, not the one asked for
-     * (PROTOCOL.md's example session). Only the code is the contract, so
+     * (docs/protocol.md's example session). Only the code is the contract, so
      * the check is on the code and on the name the sentence carries. */
     char *reply = wqt_request(w->me, "CREATE myworkqueue");
     assert_memory_equal(reply, "ERROR 409 ", 10);

@@ -286,7 +286,7 @@ static void shutdown_wakes_a_blocked_send(void **state)
 
 /* ---- a raw client --------------------------------------------------------- */
 
-/* No length prefix on Windows (PROTOCOL.md): one WriteFile is one message
+/* No length prefix on Windows (docs/protocol.md): one WriteFile is one message
  * each way, empty ones included. */
 static void a_raw_message_mode_client_talks_to_us(void **state)
 {
