@@ -2,7 +2,7 @@
 # bench/wine.sh — issue 5, scenario 7: workq on Windows (under Wine) over its
 # named pipe, measured against a raw message-mode named-pipe ping-pong in the
 # same run. Installs what is missing (Debian 12, as root), cross-builds
-# bench/win with mingw-w64 into build/bench-win (wqbench-win.exe and
+# bench/windows with mingw-w64 into build/bench-win (wqbench-win.exe and
 # workqd.exe), starts Wine on its own prefix (build/bench-wineprefix), starts
 # workqd.exe and `wqbench-win serve-pipe` on pipes named after this shell's
 # pid, and runs each scenario with default scheduling and pinned to CPU 0
@@ -44,7 +44,7 @@ need_packages cmake make gcc-mingw-w64-x86-64 wine wine64 util-linux procps
 
 jobs=$(nproc 2>/dev/null || echo 2)
 step "bench (Wine): build (build/bench-win, mingw-w64)"
-cmake -S bench/win -B build/bench-win \
+cmake -S bench/windows -B build/bench-win \
   -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/bench-win -j "$jobs" --target wqbench-win workqd >/dev/null

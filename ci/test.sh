@@ -36,6 +36,9 @@ status=0
 step "MSVC flags only under if(MSVC)"
 bash ci/check-msvc-flags.sh || status=1
 
+step "OS-specific code only in posix/ and windows/ folders"
+bash ci/check-layout.sh || status=1
+
 if [ "$what" != windows ]; then
   step "Linux: configure, build, test"
   cmake --preset linux

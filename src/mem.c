@@ -403,10 +403,7 @@ static wq_err mem_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_
 static wq_err mem_peer(wq_conn *c, wq_peer *out)
 {
     (void)c; /* both ends are this process */
-    out->pid = wqi_process_id();
-    out->has_ugid = wqi_process_ugid(&out->uid, &out->gid);
-    wqi_process_sid(out->sid, sizeof out->sid);
-    return WQ_OK;
+    return wq_process_identity(out);
 }
 
 const struct wq_transport wqi_transport_mem = {
@@ -424,4 +421,5 @@ const struct wq_transport wqi_transport_mem = {
     mem_peer,
     NULL, /* send_many: one message at a time */
     NULL, /* has_message: cannot tell, so replies are never held */
+    NULL, /* adopt: in-process endpoints have no OS handle */
 };

@@ -63,6 +63,16 @@ wq_err wq_listener_open(const wq_transport *t, const char *endpoint, const wq_li
     return pick(t)->listen(resolved, opts != NULL ? opts : &defaults, out);
 }
 
+wq_err wq_listener_adopt(const wq_transport *t, intptr_t os_handle, wq_listener **out)
+{
+    if (out == NULL) {
+        return WQ_EINVAL;
+    }
+    *out = NULL;
+    const struct wq_transport *ops = pick(t);
+    return ops->adopt != NULL ? ops->adopt(os_handle, out) : WQ_ENOTSUP;
+}
+
 wq_err wq_listener_accept(wq_listener *l, int timeout_ms, wq_conn **out)
 {
     if (out != NULL) {
@@ -180,4 +190,16 @@ wq_err wq_conn_peer(wq_conn *c, wq_peer *out)
     }
     memset(out, 0, sizeof *out);
     return ((struct wqi_conn_base *)c)->ops->peer(c, out);
+}
+
+wq_err wq_process_identity(wq_peer *out)
+{
+    if (out == NULL) {
+        return WQ_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    out->pid = wqi_process_id();
+    out->has_ugid = wqi_process_ugid(&out->uid, &out->gid);
+    wqi_process_sid(out->sid, sizeof out->sid);
+    return WQ_OK;
 }

@@ -33,6 +33,8 @@ struct wq_transport {
     /* Optional (NULL: see transport_batch.h for what is done instead). */
     wq_err (*send_many)(wq_conn *c, const wqi_msg *msgs, size_t n, int timeout_ms);
     int (*has_message)(wq_conn *c);
+    /* Optional (NULL: WQ_ENOTSUP): wq_listener_adopt. */
+    wq_err (*adopt)(intptr_t os_handle, wq_listener **out);
 };
 
 /* First member of every backend's listener struct. */

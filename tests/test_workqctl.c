@@ -20,7 +20,7 @@
 #define MAXARGS 16
 static char errbuf[512];
 
-static int parse_v(wqi_cli_args *a, const char *const *args)
+static int parse_v(wqc_args *a, const char *const *args)
 {
     char *argv[MAXARGS + 1];
     int argc = 0;
@@ -30,7 +30,7 @@ static int parse_v(wqi_cli_args *a, const char *const *args)
     }
     argv[argc] = NULL;
     memset(errbuf, 'X', sizeof errbuf);
-    return wqi_cli_parse(argc, argv, a, errbuf, sizeof errbuf);
+    return wqc_parse(argc, argv, a, errbuf, sizeof errbuf);
 }
 
 #define PARSE(a, ...) parse_v((a), (const char *const[]){__VA_ARGS__, NULL})
@@ -38,7 +38,7 @@ static int parse_v(wqi_cli_args *a, const char *const *args)
 /* The parse fails and the reason contains `needle`. */
 #define FAILS(needle, ...)                                                                         \
     do {                                                                                           \
-        wqi_cli_args fa_;                                                                          \
+        wqc_args fa_;                                                                              \
         assert_int_equal(PARSE(&fa_, __VA_ARGS__), -1);                                            \
         if (strstr(errbuf, (needle)) == NULL) {                                                    \
             fail_msg("reason '%s' lacks '%s'", errbuf, (needle));                                  \
@@ -50,16 +50,14 @@ static void each_command_takes_its_arguments(void **state)
     (void)state;
     static const struct {
         const char *name;
-        wqi_cli_cmd cmd;
+        wqc_cmd cmd;
         int nargs;
     } rows[] = {
-        {"create", WQI_CLI_CREATE, 1},   {"delete", WQI_CLI_DELETE, 1},
-        {"start", WQI_CLI_START, 1},     {"stop", WQI_CLI_STOP, 1},
-        {"list", WQI_CLI_LIST, 0},       {"status", WQI_CLI_STATUS, 1},
-        {"publish", WQI_CLI_PUBLISH, 2}, {"retrieve", WQI_CLI_RETRIEVE, 1},
-        {"ack", WQI_CLI_ACK, 2},         {"release", WQI_CLI_RELEASE, 2},
-        {"purge", WQI_CLI_PURGE, 1},     {"ping", WQI_CLI_PING, 0},
-        {"hello", WQI_CLI_HELLO, 0},
+        {"create", WQC_CREATE, 1},   {"delete", WQC_DELETE, 1},     {"start", WQC_START, 1},
+        {"stop", WQC_STOP, 1},       {"list", WQC_LIST, 0},         {"status", WQC_STATUS, 1},
+        {"publish", WQC_PUBLISH, 2}, {"retrieve", WQC_RETRIEVE, 1}, {"ack", WQC_ACK, 2},
+        {"release", WQC_RELEASE, 2}, {"purge", WQC_PURGE, 1},       {"ping", WQC_PING, 0},
+        {"hello", WQC_HELLO, 0},
     };
     /* Arguments valid for every position: a queue name, then a number
      * (valid as an id and as a payload). */
@@ -70,7 +68,7 @@ static void each_command_takes_its_arguments(void **state)
             for (int k = 0; k < n; k++) {
                 args[1 + k] = good[k];
             }
-            wqi_cli_args a;
+            wqc_args a;
             int rc = parse_v(&a, args);
             if (n == rows[r].nargs) {
                 if (rc != 0) {
@@ -101,7 +99,7 @@ static void each_command_takes_its_arguments(void **state)
 static void arguments_land_in_the_struct(void **state)
 {
     (void)state;
-    wqi_cli_args a;
+    wqc_args a;
     assert_int_equal(PARSE(&a, "publish", "Q", "hello world"), 0);
     assert_string_equal(a.payload, "hello world");
     assert_int_equal(a.payload_stdin, 0);
@@ -150,7 +148,7 @@ static void numbers_are_strict(void **state)
     /* Range: --wait is 32-bit unsigned (docs/protocol.md), --timeout an int. */
     FAILS("bad --wait", "retrieve", "Q", "--wait", "4294967296");
     FAILS("bad --timeout", "--timeout", "2147483648", "ping");
-    wqi_cli_args a;
+    wqc_args a;
     assert_int_equal(PARSE(&a, "--timeout", "2147483647", "ping"), 0);
     assert_int_equal(a.has_timeout, 1);
     assert_int_equal(a.timeout_ms, 2147483647);
@@ -160,11 +158,11 @@ static void numbers_are_strict(void **state)
     FAILS("needs a value", "retrieve", "Q", "--wait");
 
     uint64_t v;
-    assert_int_equal(wqi_cli_parse_u64("255", 255, &v), 1);
+    assert_int_equal(wqc_parse_u64("255", 255, &v), 1);
     assert_true(v == 255);
-    assert_int_equal(wqi_cli_parse_u64("256", 255, &v), 0);
-    assert_int_equal(wqi_cli_parse_u64("9", 5, &v), 0);
-    assert_int_equal(wqi_cli_parse_u64(NULL, 5, &v), 0);
+    assert_int_equal(wqc_parse_u64("256", 255, &v), 0);
+    assert_int_equal(wqc_parse_u64("9", 5, &v), 0);
+    assert_int_equal(wqc_parse_u64(NULL, 5, &v), 0);
 }
 
 static void queue_names_are_checked(void **state)
@@ -173,7 +171,7 @@ static void queue_names_are_checked(void **state)
     char name[130];
     memset(name, 'a', 128);
     name[128] = '\0';
-    wqi_cli_args a;
+    wqc_args a;
     assert_int_equal(PARSE(&a, "create", name), 0);
     name[128] = 'a';
     name[129] = '\0';
@@ -192,9 +190,9 @@ static void queue_names_are_checked(void **state)
 static void unknown_commands_and_options(void **state)
 {
     (void)state;
-    wqi_cli_args a;
+    wqc_args a;
     char *argv0[] = {(char *)"workqctl", NULL};
-    assert_int_equal(wqi_cli_parse(1, argv0, &a, errbuf, sizeof errbuf), -1);
+    assert_int_equal(wqc_parse(1, argv0, &a, errbuf, sizeof errbuf), -1);
     assert_string_equal(errbuf, "no command given");
     FAILS("no command given", "--json");
     FAILS("unknown command 'frob'", "frob");
@@ -215,12 +213,12 @@ static void unknown_commands_and_options(void **state)
 static void options_go_anywhere_until_double_dash(void **state)
 {
     (void)state;
-    wqi_cli_args a;
+    wqc_args a;
     assert_int_equal(PARSE(&a, "--json", "--endpoint", "E", "list"), 0);
     assert_int_equal(a.json, 1);
     assert_string_equal(a.endpoint, "E");
     assert_int_equal(PARSE(&a, "list", "--json", "--endpoint=F"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_LIST);
+    assert_int_equal(a.cmd, WQC_LIST);
     assert_int_equal(a.json, 1);
     assert_string_equal(a.endpoint, "F");
     assert_int_equal(PARSE(&a, "status", "--endpoint", "/tmp/x.sock", "Q", "--json"), 0);
@@ -251,44 +249,44 @@ static void options_go_anywhere_until_double_dash(void **state)
 static void help_and_version_win(void **state)
 {
     (void)state;
-    wqi_cli_args a;
+    wqc_args a;
     assert_int_equal(PARSE(&a, "--help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     assert_int_equal(PARSE(&a, "-h"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     assert_int_equal(PARSE(&a, "help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     assert_int_equal(PARSE(&a, "help", "create"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     /* Asking for help beats any other mistake on the line... */
     assert_int_equal(PARSE(&a, "frob", "--bogus", "--help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     assert_int_equal(PARSE(&a, "create", "--help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
     /* ...but not after "--", where it is data. */
     assert_int_equal(PARSE(&a, "publish", "Q", "--", "--help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_PUBLISH);
+    assert_int_equal(a.cmd, WQC_PUBLISH);
     assert_string_equal(a.payload, "--help");
 
     assert_int_equal(PARSE(&a, "--version"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_VERSION);
+    assert_int_equal(a.cmd, WQC_VERSION);
     assert_int_equal(PARSE(&a, "ping", "--version"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_VERSION);
+    assert_int_equal(a.cmd, WQC_VERSION);
     assert_int_equal(PARSE(&a, "--version", "--help"), 0);
-    assert_int_equal(a.cmd, WQI_CLI_HELP);
+    assert_int_equal(a.cmd, WQC_HELP);
 }
 
 /* The whole help text as one string (freed by the caller). */
 static char *help_text(void)
 {
     size_t n = 0;
-    for (const char *const *p = wqi_cli_usage(); *p != NULL; p++) {
+    for (const char *const *p = wqc_usage(); *p != NULL; p++) {
         n += strlen(*p);
     }
     char *s = malloc(n + 1);
     assert_non_null(s);
     s[0] = '\0';
-    for (const char *const *p = wqi_cli_usage(); *p != NULL; p++) {
+    for (const char *const *p = wqc_usage(); *p != NULL; p++) {
         strcat(s, *p);
     }
     return s;
@@ -367,60 +365,60 @@ static void exit_status_per_error_class(void **state)
     /* The table covers every wq_err there is. */
     assert_int_equal(sizeof rows / sizeof rows[0], WQ_ESHUTDOWN + 1);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (wqi_cli_exit_status(rows[i].err) != rows[i].status) {
-            fail_msg("wq_err %d gives %d, not %d", (int)rows[i].err,
-                     wqi_cli_exit_status(rows[i].err), rows[i].status);
+        if (wqc_exit_status(rows[i].err) != rows[i].status) {
+            fail_msg("wq_err %d gives %d, not %d", (int)rows[i].err, wqc_exit_status(rows[i].err),
+                     rows[i].status);
         }
     }
     /* A value from a newer library is never success nor "empty". */
-    assert_int_equal(wqi_cli_exit_status((wq_err)999), WQI_CLI_EXIT_INTERNAL);
-    assert_int_equal(WQI_CLI_EXIT_EMPTY, 1);
-    assert_int_equal(WQI_CLI_EXIT_USAGE, 2);
+    assert_int_equal(wqc_exit_status((wq_err)999), WQC_EXIT_INTERNAL);
+    assert_int_equal(WQC_EXIT_EMPTY, 1);
+    assert_int_equal(WQC_EXIT_USAGE, 2);
 }
 
 /* Format with fn and compare with the expected text. */
-static void expect_str(wqi_cli_str *s, const char *want)
+static void expect_str(wqc_str *s, const char *want)
 {
     assert_false(s->failed);
     assert_non_null(s->data);
     assert_int_equal(s->len, strlen(want));
     assert_string_equal(s->data, want);
-    wqi_cli_str_free(s);
+    wqc_str_free(s);
 }
 
 static void json_strings_are_escaped(void **state)
 {
     (void)state;
-    wqi_cli_str s = {0};
-    wqi_cli_json_string(&s, "", 0);
+    wqc_str s = {0};
+    wqc_json_string(&s, "", 0);
     expect_str(&s, "\"\"");
-    wqi_cli_json_string(&s, "plain text", 10);
+    wqc_json_string(&s, "plain text", 10);
     expect_str(&s, "\"plain text\"");
-    wqi_cli_json_string(&s, "a\"b\\c/d", 7);
+    wqc_json_string(&s, "a\"b\\c/d", 7);
     expect_str(&s, "\"a\\\"b\\\\c/d\"");
-    wqi_cli_json_string(&s, "\b\f\n\r\t", 5);
+    wqc_json_string(&s, "\b\f\n\r\t", 5);
     expect_str(&s, "\"\\b\\f\\n\\r\\t\"");
-    wqi_cli_json_string(&s, "\x00\x01\x1f\x7f", 4);
+    wqc_json_string(&s, "\x00\x01\x1f\x7f", 4);
     expect_str(&s, "\"\\u0000\\u0001\\u001f\x7f\"");
     /* UTF-8 passes through: JSON text is UTF-8. */
-    wqi_cli_json_string(&s, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
+    wqc_json_string(&s, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
     expect_str(&s, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
 }
 
 static void items_are_json_text_or_base64(void **state)
 {
     (void)state;
-    wqi_cli_str s = {0};
-    wqi_cli_json_item(&s, 1, "hello", 5);
+    wqc_str s = {0};
+    wqc_json_item(&s, 1, "hello", 5);
     expect_str(&s, "{\"id\":1,\"payload\":\"hello\"}\n");
-    wqi_cli_json_item(&s, UINT64_MAX, "", 0);
+    wqc_json_item(&s, UINT64_MAX, "", 0);
     expect_str(&s, "{\"id\":18446744073709551615,\"payload\":\"\"}\n");
-    wqi_cli_json_item(&s, 7, "line\n\"q\"", 8);
+    wqc_json_item(&s, 7, "line\n\"q\"", 8);
     expect_str(&s, "{\"id\":7,\"payload\":\"line\\n\\\"q\\\"\"}\n");
     /* Not UTF-8: the bytes go as base64 under their own key. */
-    wqi_cli_json_item(&s, 3, "a\0b\xff\n", 5);
+    wqc_json_item(&s, 3, "a\0b\xff\n", 5);
     expect_str(&s, "{\"id\":3,\"payload_base64\":\"YQBi/wo=\"}\n");
-    wqi_cli_json_item(&s, 4, "\xc0\x80", 2); /* overlong NUL */
+    wqc_json_item(&s, 4, "\xc0\x80", 2); /* overlong NUL */
     expect_str(&s, "{\"id\":4,\"payload_base64\":\"wIA=\"}\n");
 }
 
@@ -437,17 +435,17 @@ static void base64_matches_rfc4648(void **state)
         {"foobar", "Zm9vYmFy"},
     };
     for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
-        wqi_cli_str s = {0};
-        wqi_cli_base64(&s, vec[i][0], strlen(vec[i][0]));
+        wqc_str s = {0};
+        wqc_base64(&s, vec[i][0], strlen(vec[i][0]));
         if (vec[i][1][0] == '\0') {
             assert_int_equal(s.len, 0);
-            wqi_cli_str_free(&s);
+            wqc_str_free(&s);
         } else {
             expect_str(&s, vec[i][1]);
         }
     }
-    wqi_cli_str s = {0};
-    wqi_cli_base64(&s, "\xfb\xff\xbf", 3);
+    wqc_str s = {0};
+    wqc_base64(&s, "\xfb\xff\xbf", 3);
     expect_str(&s, "+/+/");
 }
 
@@ -484,7 +482,7 @@ static void utf8_validation_follows_rfc3629(void **state)
         {"\xf5\x80\x80\x80", 4, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (wqi_cli_utf8_valid(rows[i].bytes, rows[i].len) != rows[i].ok) {
+        if (wqc_utf8_valid(rows[i].bytes, rows[i].len) != rows[i].ok) {
             fail_msg("row %u", (unsigned)i);
         }
     }
@@ -493,40 +491,40 @@ static void utf8_validation_follows_rfc3629(void **state)
 static void numbers_format_without_printf(void **state)
 {
     (void)state;
-    wqi_cli_str s = {0};
-    wqi_cli_str_u64(&s, 0);
-    wqi_cli_str_puts(&s, " ");
-    wqi_cli_str_u64(&s, 10);
-    wqi_cli_str_puts(&s, " ");
-    wqi_cli_str_u64(&s, UINT64_MAX);
+    wqc_str s = {0};
+    wqc_str_u64(&s, 0);
+    wqc_str_puts(&s, " ");
+    wqc_str_u64(&s, 10);
+    wqc_str_puts(&s, " ");
+    wqc_str_u64(&s, UINT64_MAX);
     expect_str(&s, "0 10 18446744073709551615");
-    wqi_cli_str_pad(&s, '-', 0);
+    wqc_str_pad(&s, '-', 0);
     assert_int_equal(s.len, 0);
-    wqi_cli_str_pad(&s, '-', 3);
+    wqc_str_pad(&s, '-', 3);
     expect_str(&s, "---");
 }
 
 static void list_table_is_aligned(void **state)
 {
     (void)state;
-    wqi_cli_str s = {0};
-    wqi_cli_table(&s, NULL, 0);
+    wqc_str s = {0};
+    wqc_table(&s, NULL, 0);
     expect_str(&s, "NAME  STATE  READY  LEASED\n");
 
-    const wqi_cli_row rows[] = {
+    const wqc_row rows[] = {
         {"a", 1, 0, 0},
         {"MyWorkQueue", 0, 1234567, 3},
         {"b", 1, 5, UINT64_MAX},
     };
-    wqi_cli_table(&s, rows, 3);
+    wqc_table(&s, rows, 3);
     expect_str(&s, "NAME         STATE      READY                LEASED\n"
                    "a            started        0                     0\n"
                    "MyWorkQueue  stopped  1234567                     3\n"
                    "b            started        5  18446744073709551615\n");
 
     /* A cell wider than its header widens the column. */
-    const wqi_cli_row one[] = {{"x", 0, 12, 1}};
-    wqi_cli_table(&s, one, 1);
+    const wqc_row one[] = {{"x", 0, 12, 1}};
+    wqc_table(&s, one, 1);
     expect_str(&s, "NAME  STATE    READY  LEASED\n"
                    "x     stopped     12       1\n");
 }
@@ -534,11 +532,11 @@ static void list_table_is_aligned(void **state)
 static void list_json(void **state)
 {
     (void)state;
-    wqi_cli_str s = {0};
-    wqi_cli_json_list(&s, NULL, 0);
+    wqc_str s = {0};
+    wqc_json_list(&s, NULL, 0);
     expect_str(&s, "[]\n");
-    const wqi_cli_row rows[] = {{"a", 1, 0, 2}, {"B.q-1", 0, 5, 0}};
-    wqi_cli_json_list(&s, rows, 2);
+    const wqc_row rows[] = {{"a", 1, 0, 2}, {"B.q-1", 0, 5, 0}};
+    wqc_json_list(&s, rows, 2);
     expect_str(&s, "[{\"name\":\"a\",\"state\":\"started\",\"ready\":0,\"leased\":2},"
                    "{\"name\":\"B.q-1\",\"state\":\"stopped\",\"ready\":5,\"leased\":0}]\n");
 }
@@ -548,12 +546,12 @@ static void long_reasons_are_truncated_safely(void **state)
     (void)state;
     static char longarg[2000];
     memset(longarg, 'z', sizeof longarg - 1);
-    wqi_cli_args a;
+    wqc_args a;
     char small[16];
     char *argv[] = {(char *)"workqctl", longarg, NULL};
-    assert_int_equal(wqi_cli_parse(2, argv, &a, small, sizeof small), -1);
+    assert_int_equal(wqc_parse(2, argv, &a, small, sizeof small), -1);
     assert_int_equal(strlen(small), sizeof small - 1);
-    assert_int_equal(wqi_cli_parse(2, argv, &a, NULL, 0), -1);
+    assert_int_equal(wqc_parse(2, argv, &a, NULL, 0), -1);
     assert_int_equal(PARSE(&a, longarg), -1);
     assert_true(strlen(errbuf) < sizeof errbuf);
 }

@@ -128,6 +128,21 @@ WQ_API wq_err wq_endpoint_resolve(const wq_transport *t, const char *name, char 
 WQ_API wq_err wq_listener_open(const wq_transport *t, const char *endpoint,
                                const wq_listen_opts *opts, wq_listener **out);
 
+/* Serve a listening socket that someone else opened and handed down, such
+ * as the descriptor systemd passes to a socket-activated service.
+ *
+ * os_handle is the OS's own handle: on POSIX a file descriptor of a bound,
+ * listening AF_UNIX SOCK_STREAM socket (checked: anything else is
+ * WQ_EINVAL). It is made non-blocking and close-on-exec. On success *out
+ * owns the descriptor (wq_listener_close closes it) but not the socket
+ * file: closing never unlinks it, and wq_listener_shutdown() does not
+ * shutdown(2) the socket, which its creator may still hold and hand on to
+ * the next server. On failure the descriptor stays the caller's, open.
+ * Errors: WQ_ENOTSUP (the backend cannot adopt: named pipes, mem),
+ * WQ_EINVAL (not such a socket, or out is NULL), WQ_ENOMEM, WQ_EIO.
+ * Does not block; thread-safe. */
+WQ_API wq_err wq_listener_adopt(const wq_transport *t, intptr_t os_handle, wq_listener **out);
+
 /* Wait up to timeout_ms for the next client and return its connection.
  *
  * Clients that connect and leave before they are accepted are absorbed;
@@ -202,6 +217,13 @@ WQ_API void wq_conn_close(wq_conn *c);
  * when the connection was made. Errors: WQ_EINVAL, WQ_EIO. Non-blocking;
  * thread-safe. */
 WQ_API wq_err wq_conn_peer(wq_conn *c, wq_peer *out);
+
+/* Fill *out with this process's own identity, as a peer would see it in
+ * wq_conn_peer(): process id, and the effective uid/gid on POSIX or the
+ * user SID on Windows. For comparing a peer with ourselves (a client
+ * checking that the server runs as its own user, say). Errors: WQ_EINVAL
+ * (out NULL). Non-blocking; thread-safe. */
+WQ_API wq_err wq_process_identity(wq_peer *out);
 
 /* Free memory that workq handed to the caller (received messages, reply
  * buffers). p may be NULL. Use this, not free(): on Windows the library's

@@ -7,6 +7,10 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/process.c
   ${CMAKE_CURRENT_LIST_DIR}/uds.c
+  ${CMAKE_CURRENT_LIST_DIR}/uds_listen.c
+  ${CMAKE_CURRENT_LIST_DIR}/uds_connect.c
+  ${CMAKE_CURRENT_LIST_DIR}/uds_send.c
+  ${CMAKE_CURRENT_LIST_DIR}/uds_recv.c
   ${CMAKE_CURRENT_LIST_DIR}/uds_path.c
   ${CMAKE_CURRENT_LIST_DIR}/os_err.c)
 set(WORKQ_PLATFORM_LIBS Threads::Threads PkgConfig::LIBBSD)

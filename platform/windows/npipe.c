@@ -375,4 +375,6 @@ const struct wq_transport wqi_transport_native = {
      * messages are read one ReadFile each, so nothing is buffered ahead. */
     .send_many = NULL,
     .has_message = NULL,
+    /* adopt: a pipe server cannot take over another process's instances. */
+    .adopt = NULL,
 };

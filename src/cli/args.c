@@ -89,7 +89,7 @@ static const char *const usage_text[] = {
     "     (out of memory, cannot read stdin or write stdout)\n",
     NULL};
 
-const char *const *wqi_cli_usage(void)
+const char *const *wqc_usage(void)
 {
     return usage_text;
 }
@@ -99,11 +99,11 @@ const char *const *wqi_cli_usage(void)
  * written — retrying it unchanged will not help" (403 belongs here: it is a
  * refusal of this client, not a passing state), 7 "it said no for now or
  * because something is full". Anything unexpected is 8, never 0. */
-int wqi_cli_exit_status(wq_err err)
+int wqc_exit_status(wq_err err)
 {
     switch (err) {
     case WQ_OK:
-        return WQI_CLI_EXIT_OK;
+        return WQC_EXIT_OK;
     case WQ_ENOENT:
     case WQ_EACCES:
     case WQ_ETIMEDOUT:
@@ -112,31 +112,31 @@ int wqi_cli_exit_status(wq_err err)
     case WQ_ENAMETOOLONG:
     case WQ_EUNSAFE:
     case WQ_EADDRINUSE:
-        return WQI_CLI_EXIT_UNREACH;
+        return WQC_EXIT_UNREACH;
     case WQ_EBADREQ:
     case WQ_EFORBIDDEN:
     case WQ_ENOTTEXT:
     case WQ_EMSGSIZE:
-        return WQI_CLI_EXIT_REFUSED;
+        return WQC_EXIT_REFUSED;
     case WQ_ENOTFOUND:
     case WQ_EGONE:
-        return WQI_CLI_EXIT_NOTFOUND;
+        return WQC_EXIT_NOTFOUND;
     case WQ_EEXIST:
-        return WQI_CLI_EXIT_EXISTS;
+        return WQC_EXIT_EXISTS;
     case WQ_EBUSY:
     case WQ_ESHUTDOWN:
     case WQ_ELIMIT:
-        return WQI_CLI_EXIT_BUSY;
+        return WQC_EXIT_BUSY;
     case WQ_EINTERNAL:
     case WQ_EPROTO:
     case WQ_EINVAL:
     case WQ_ENOMEM:
     default:
-        return WQI_CLI_EXIT_INTERNAL;
+        return WQC_EXIT_INTERNAL;
     }
 }
 
-int wqi_cli_queue_name_ok(const char *s, size_t n)
+int wqc_queue_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > 128) {
         return 0;
@@ -152,7 +152,7 @@ int wqi_cli_queue_name_ok(const char *s, size_t n)
     return 1;
 }
 
-int wqi_cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
+int wqc_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     if (s == NULL || *s == '\0') {
         return 0;
@@ -175,26 +175,26 @@ int wqi_cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
 /* One row per command: what it takes, for the parser and its messages. */
 typedef struct command {
     const char *name;
-    wqi_cli_cmd cmd;
+    wqc_cmd cmd;
     int nargs;         /* positional arguments after the command name */
     const char *usage; /* "create QUEUE" */
 } command;
 
 static const command commands[] = {
-    {"create", WQI_CLI_CREATE, 1, "create QUEUE"},
-    {"delete", WQI_CLI_DELETE, 1, "delete QUEUE"},
-    {"start", WQI_CLI_START, 1, "start QUEUE"},
-    {"stop", WQI_CLI_STOP, 1, "stop QUEUE"},
-    {"list", WQI_CLI_LIST, 0, "list"},
-    {"status", WQI_CLI_STATUS, 1, "status QUEUE"},
-    {"publish", WQI_CLI_PUBLISH, 2, "publish QUEUE PAYLOAD|-"},
-    {"retrieve", WQI_CLI_RETRIEVE, 1, "retrieve QUEUE [--wait MS] [--ack]"},
-    {"ack", WQI_CLI_ACK, 2, "ack QUEUE ID"},
-    {"release", WQI_CLI_RELEASE, 2, "release QUEUE ID"},
-    {"purge", WQI_CLI_PURGE, 1, "purge QUEUE"},
-    {"ping", WQI_CLI_PING, 0, "ping"},
-    {"hello", WQI_CLI_HELLO, 0, "hello"},
-    {"help", WQI_CLI_HELP, -1, "help"}, /* -1: ignores what follows */
+    {"create", WQC_CREATE, 1, "create QUEUE"},
+    {"delete", WQC_DELETE, 1, "delete QUEUE"},
+    {"start", WQC_START, 1, "start QUEUE"},
+    {"stop", WQC_STOP, 1, "stop QUEUE"},
+    {"list", WQC_LIST, 0, "list"},
+    {"status", WQC_STATUS, 1, "status QUEUE"},
+    {"publish", WQC_PUBLISH, 2, "publish QUEUE PAYLOAD|-"},
+    {"retrieve", WQC_RETRIEVE, 1, "retrieve QUEUE [--wait MS] [--ack]"},
+    {"ack", WQC_ACK, 2, "ack QUEUE ID"},
+    {"release", WQC_RELEASE, 2, "release QUEUE ID"},
+    {"purge", WQC_PURGE, 1, "purge QUEUE"},
+    {"ping", WQC_PING, 0, "ping"},
+    {"hello", WQC_HELLO, 0, "hello"},
+    {"help", WQC_HELP, -1, "help"}, /* -1: ignores what follows */
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -279,7 +279,7 @@ static void flag_without_value(parser *ps, const char *opt, const char *inline_v
 }
 
 /* Handle argv[*i], which starts with '-' and is not "-" or "--". */
-static void parse_option(parser *ps, wqi_cli_args *a, int argc, char **argv, int *i)
+static void parse_option(parser *ps, wqc_args *a, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i];
     const char *v = NULL;
@@ -308,7 +308,7 @@ static void parse_option(parser *ps, wqi_cli_args *a, int argc, char **argv, int
         v = opt_value(ps, "--timeout", v, argc, argv, i);
         /* The transport takes an int; 0 is "no limit" (WQ_WAIT_FOREVER),
          * since a zero timeout would fail every request. */
-        if (v != NULL && !wqi_cli_parse_u64(v, INT32_MAX, &n)) {
+        if (v != NULL && !wqc_parse_u64(v, INT32_MAX, &n)) {
             fail(ps, "bad --timeout '", v, "' (milliseconds: digits only, 0 to 2147483647)", NULL,
                  NULL, NULL);
         } else if (v != NULL) {
@@ -318,7 +318,7 @@ static void parse_option(parser *ps, wqi_cli_args *a, int argc, char **argv, int
     } else if (is_opt(arg, "--wait", &v)) {
         v = opt_value(ps, "--wait", v, argc, argv, i);
         /* docs/protocol.md: <wait-ms> fits in 32 bits unsigned. */
-        if (v != NULL && !wqi_cli_parse_u64(v, UINT32_MAX, &n)) {
+        if (v != NULL && !wqc_parse_u64(v, UINT32_MAX, &n)) {
             fail(ps, "bad --wait '", v, "' (milliseconds: digits only, 0 to 4294967295)", NULL,
                  NULL, NULL);
         } else if (v != NULL) {
@@ -349,7 +349,7 @@ static void positional(parser *ps, const char *arg)
 }
 
 /* Check the positional arguments against the command and store them. */
-static void finish(parser *ps, wqi_cli_args *a)
+static void finish(parser *ps, wqc_args *a)
 {
     const command *c = ps->cmd;
     a->cmd = c->cmd;
@@ -364,17 +364,17 @@ static void finish(parser *ps, wqi_cli_args *a)
         return;
     }
     if (ps->npos < c->nargs) {
-        const char *what = ps->npos == 0               ? "QUEUE"
-                           : c->cmd == WQI_CLI_PUBLISH ? "PAYLOAD (or - for stdin)"
-                                                       : "ID";
+        const char *what = ps->npos == 0           ? "QUEUE"
+                           : c->cmd == WQC_PUBLISH ? "PAYLOAD (or - for stdin)"
+                                                   : "ID";
         fail(ps, c->name, ": missing ", what, " (usage: workqctl ", c->usage, ")");
         return;
     }
-    if (ps->wait_given && c->cmd != WQI_CLI_RETRIEVE) {
+    if (ps->wait_given && c->cmd != WQC_RETRIEVE) {
         fail(ps, c->name, ": --wait is only for retrieve", NULL, NULL, NULL, NULL);
         return;
     }
-    if (ps->ack_given && c->cmd != WQI_CLI_RETRIEVE) {
+    if (ps->ack_given && c->cmd != WQC_RETRIEVE) {
         /* ack as a separate run cannot work (leases belong to a
          * connection); point at the form that does. */
         fail(ps, c->name, ": --ack is only for retrieve", NULL, NULL, NULL, NULL);
@@ -382,27 +382,27 @@ static void finish(parser *ps, wqi_cli_args *a)
     }
     if (c->nargs >= 1) {
         a->queue = ps->pos[0];
-        if (!wqi_cli_queue_name_ok(a->queue, strlen(a->queue))) {
+        if (!wqc_queue_name_ok(a->queue, strlen(a->queue))) {
             fail(ps, c->name, ": bad queue name '", a->queue, "' (1 to 128 of A-Z a-z 0-9 _ . -)",
                  NULL, NULL);
             return;
         }
     }
-    if (c->cmd == WQI_CLI_PUBLISH) {
+    if (c->cmd == WQC_PUBLISH) {
         if (strcmp(ps->pos[1], "-") == 0) {
             a->payload_stdin = 1;
         } else {
             a->payload = ps->pos[1];
         }
-    } else if (c->cmd == WQI_CLI_ACK || c->cmd == WQI_CLI_RELEASE) {
-        if (!wqi_cli_parse_u64(ps->pos[1], UINT64_MAX, &a->id)) {
+    } else if (c->cmd == WQC_ACK || c->cmd == WQC_RELEASE) {
+        if (!wqc_parse_u64(ps->pos[1], UINT64_MAX, &a->id)) {
             fail(ps, c->name, ": bad ID '", ps->pos[1],
                  "' (digits only, 0 to 18446744073709551615)", NULL, NULL);
         }
     }
 }
 
-int wqi_cli_parse(int argc, char **argv, wqi_cli_args *a, char *err, size_t err_size)
+int wqc_parse(int argc, char **argv, wqc_args *a, char *err, size_t err_size)
 {
     memset(a, 0, sizeof *a);
     a->wait_ms = -1;
@@ -432,13 +432,13 @@ int wqi_cli_parse(int argc, char **argv, wqi_cli_args *a, char *err, size_t err_
 
     /* Help and version win over any other problem on the line: someone
      * who asks for help should get it. */
-    if (ps.help || (ps.cmd != NULL && ps.cmd->cmd == WQI_CLI_HELP)) {
-        a->cmd = WQI_CLI_HELP;
+    if (ps.help || (ps.cmd != NULL && ps.cmd->cmd == WQC_HELP)) {
+        a->cmd = WQC_HELP;
         a->name = "help";
         return 0;
     }
     if (ps.version) {
-        a->cmd = WQI_CLI_VERSION;
+        a->cmd = WQC_VERSION;
         a->name = "version";
         return 0;
     }

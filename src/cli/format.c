@@ -6,14 +6,14 @@
 
 #include "cli.h"
 
-void wqi_cli_str_free(wqi_cli_str *s)
+void wqc_str_free(wqc_str *s)
 {
     free(s->data);
     memset(s, 0, sizeof *s);
 }
 
 /* Room for n more bytes plus the NUL, growing geometrically. */
-static int reserve(wqi_cli_str *s, size_t n)
+static int reserve(wqc_str *s, size_t n)
 {
     if (s->failed) {
         return 0;
@@ -40,7 +40,7 @@ static int reserve(wqi_cli_str *s, size_t n)
     return 1;
 }
 
-void wqi_cli_str_add(wqi_cli_str *s, const void *p, size_t n)
+void wqc_str_add(wqc_str *s, const void *p, size_t n)
 {
     if (!reserve(s, n)) {
         return;
@@ -52,12 +52,12 @@ void wqi_cli_str_add(wqi_cli_str *s, const void *p, size_t n)
     s->data[s->len] = '\0';
 }
 
-void wqi_cli_str_puts(wqi_cli_str *s, const char *z)
+void wqc_str_puts(wqc_str *s, const char *z)
 {
-    wqi_cli_str_add(s, z, strlen(z));
+    wqc_str_add(s, z, strlen(z));
 }
 
-void wqi_cli_str_pad(wqi_cli_str *s, char c, size_t n)
+void wqc_str_pad(wqc_str *s, char c, size_t n)
 {
     if (!reserve(s, n)) {
         return;
@@ -82,17 +82,17 @@ static size_t u64_digits(uint64_t v, char *out)
     return n;
 }
 
-void wqi_cli_str_u64(wqi_cli_str *s, uint64_t v)
+void wqc_str_u64(wqc_str *s, uint64_t v)
 {
     char d[20];
-    wqi_cli_str_add(s, d, u64_digits(v, d));
+    wqc_str_add(s, d, u64_digits(v, d));
 }
 
-void wqi_cli_json_string(wqi_cli_str *s, const void *p, size_t n)
+void wqc_json_string(wqc_str *s, const void *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *b = p;
-    wqi_cli_str_add(s, "\"", 1);
+    wqc_str_add(s, "\"", 1);
     size_t run = 0; /* bytes copied as they are, flushed in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = b[i];
@@ -133,15 +133,15 @@ void wqi_cli_json_string(wqi_cli_str *s, const void *p, size_t n)
             run++;
             continue;
         }
-        wqi_cli_str_add(s, b + i - run, run);
+        wqc_str_add(s, b + i - run, run);
         run = 0;
-        wqi_cli_str_add(s, esc, elen);
+        wqc_str_add(s, esc, elen);
     }
-    wqi_cli_str_add(s, b + n - run, run);
-    wqi_cli_str_add(s, "\"", 1);
+    wqc_str_add(s, b + n - run, run);
+    wqc_str_add(s, "\"", 1);
 }
 
-void wqi_cli_base64(wqi_cli_str *s, const void *p, size_t n)
+void wqc_base64(wqc_str *s, const void *p, size_t n)
 {
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -155,20 +155,20 @@ void wqi_cli_base64(wqi_cli_str *s, const void *p, size_t n)
         uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
         char q[4] = {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63],
                      alphabet[v & 63]};
-        wqi_cli_str_add(s, q, 4);
+        wqc_str_add(s, q, 4);
     }
     if (n - i == 1) {
         uint32_t v = (uint32_t)b[i] << 16;
         char q[4] = {alphabet[v >> 18], alphabet[(v >> 12) & 63], '=', '='};
-        wqi_cli_str_add(s, q, 4);
+        wqc_str_add(s, q, 4);
     } else if (n - i == 2) {
         uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8;
         char q[4] = {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63], '='};
-        wqi_cli_str_add(s, q, 4);
+        wqc_str_add(s, q, 4);
     }
 }
 
-int wqi_cli_utf8_valid(const void *p, size_t n)
+int wqc_utf8_valid(const void *p, size_t n)
 {
     const unsigned char *b = p;
     size_t i = 0;
@@ -214,19 +214,19 @@ int wqi_cli_utf8_valid(const void *p, size_t n)
     return 1;
 }
 
-void wqi_cli_json_item(wqi_cli_str *s, uint64_t id, const void *p, size_t n)
+void wqc_json_item(wqc_str *s, uint64_t id, const void *p, size_t n)
 {
-    wqi_cli_str_puts(s, "{\"id\":");
-    wqi_cli_str_u64(s, id);
-    if (wqi_cli_utf8_valid(p, n)) {
-        wqi_cli_str_puts(s, ",\"payload\":");
-        wqi_cli_json_string(s, p, n);
+    wqc_str_puts(s, "{\"id\":");
+    wqc_str_u64(s, id);
+    if (wqc_utf8_valid(p, n)) {
+        wqc_str_puts(s, ",\"payload\":");
+        wqc_json_string(s, p, n);
     } else {
-        wqi_cli_str_puts(s, ",\"payload_base64\":\"");
-        wqi_cli_base64(s, p, n);
-        wqi_cli_str_puts(s, "\"");
+        wqc_str_puts(s, ",\"payload_base64\":\"");
+        wqc_base64(s, p, n);
+        wqc_str_puts(s, "\"");
     }
-    wqi_cli_str_puts(s, "}\n");
+    wqc_str_puts(s, "}\n");
 }
 
 static const char *state_name(int started)
@@ -242,7 +242,7 @@ static size_t u64_width(uint64_t v)
     return u64_digits(v, d);
 }
 
-void wqi_cli_table(wqi_cli_str *s, const wqi_cli_row *rows, size_t n)
+void wqc_table(wqc_str *s, const wqc_row *rows, size_t n)
 {
     static const char *const head[4] = {"NAME", "STATE", "READY", "LEASED"};
     size_t w[4];
@@ -270,7 +270,7 @@ void wqi_cli_table(wqi_cli_str *s, const wqi_cli_row *rows, size_t n)
                 len[k] = strlen(head[k]);
             }
         } else {
-            const wqi_cli_row *row = &rows[r - 1];
+            const wqc_row *row = &rows[r - 1];
             cell[0] = row->name;
             len[0] = strlen(row->name);
             cell[1] = state_name(row->started);
@@ -282,33 +282,33 @@ void wqi_cli_table(wqi_cli_str *s, const wqi_cli_row *rows, size_t n)
         }
         for (int k = 0; k < 4; k++) {
             if (k > 0) {
-                wqi_cli_str_add(s, "  ", 2);
+                wqc_str_add(s, "  ", 2);
             }
             if (k >= 2) {
-                wqi_cli_str_pad(s, ' ', w[k] - len[k]);
+                wqc_str_pad(s, ' ', w[k] - len[k]);
             }
-            wqi_cli_str_add(s, cell[k], len[k]);
+            wqc_str_add(s, cell[k], len[k]);
             if (k < 2) {
-                wqi_cli_str_pad(s, ' ', w[k] - len[k]);
+                wqc_str_pad(s, ' ', w[k] - len[k]);
             }
         }
-        wqi_cli_str_add(s, "\n", 1);
+        wqc_str_add(s, "\n", 1);
     }
 }
 
-void wqi_cli_json_list(wqi_cli_str *s, const wqi_cli_row *rows, size_t n)
+void wqc_json_list(wqc_str *s, const wqc_row *rows, size_t n)
 {
-    wqi_cli_str_add(s, "[", 1);
+    wqc_str_add(s, "[", 1);
     for (size_t i = 0; i < n; i++) {
-        wqi_cli_str_puts(s, i > 0 ? ",{\"name\":" : "{\"name\":");
-        wqi_cli_json_string(s, rows[i].name, strlen(rows[i].name));
-        wqi_cli_str_puts(s, ",\"state\":\"");
-        wqi_cli_str_puts(s, state_name(rows[i].started));
-        wqi_cli_str_puts(s, "\",\"ready\":");
-        wqi_cli_str_u64(s, rows[i].ready);
-        wqi_cli_str_puts(s, ",\"leased\":");
-        wqi_cli_str_u64(s, rows[i].leased);
-        wqi_cli_str_add(s, "}", 1);
+        wqc_str_puts(s, i > 0 ? ",{\"name\":" : "{\"name\":");
+        wqc_json_string(s, rows[i].name, strlen(rows[i].name));
+        wqc_str_puts(s, ",\"state\":\"");
+        wqc_str_puts(s, state_name(rows[i].started));
+        wqc_str_puts(s, "\",\"ready\":");
+        wqc_str_u64(s, rows[i].ready);
+        wqc_str_puts(s, ",\"leased\":");
+        wqc_str_u64(s, rows[i].leased);
+        wqc_str_add(s, "}", 1);
     }
-    wqi_cli_str_puts(s, "]\n");
+    wqc_str_puts(s, "]\n");
 }

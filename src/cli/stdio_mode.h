@@ -9,23 +9,23 @@
  * the ANSI code page, while the protocol's text is UTF-8 (a payload given
  * as an argument must reach a .NET client as the text that was typed).
  *
- * Implemented in platform/posix/stdio_mode.c (nothing to do: streams are
+ * Implemented in src/cli/posix/stdio_mode.c (nothing to do: streams are
  * binary and arguments are passed as the bytes they are) and
- * platform/windows/stdio_mode.c.
+ * src/cli/windows/stdio_mode.c.
  */
-#ifndef WQI_STDIO_MODE_H
-#define WQI_STDIO_MODE_H
+#ifndef WQC_STDIO_MODE_H
+#define WQC_STDIO_MODE_H
 
 #include <stdio.h>
 
 /* Put f (stdin or stdout, before any I/O on it) in binary mode. Returns 0,
  * or -1 if the runtime refused. */
-int wqi_stdio_binary(FILE *f);
+int wqc_stdio_binary(FILE *f);
 
 /* Replace main's argc and argv by the command line in UTF-8 (Windows:
  * from GetCommandLineW; the new vector lives until the process exits).
  * POSIX leaves them as they are. Returns 0, or -1 (out of memory, or the
  * command line could not be read) with them unchanged. */
-int wqi_cli_utf8_args(int *argc, char ***argv);
+int wqc_utf8_args(int *argc, char ***argv);
 
-#endif /* WQI_STDIO_MODE_H */
+#endif /* WQC_STDIO_MODE_H */

@@ -52,7 +52,7 @@ static int call_failed(const char *cmd, const wq_client *c, wq_err err)
     if (msg[0] == '\0') {
         msg = wq_strerror(err);
     }
-    return complain(cmd, msg, NULL, NULL, NULL, wqi_cli_exit_status(err));
+    return complain(cmd, msg, NULL, NULL, NULL, wqc_exit_status(err));
 }
 
 /* Write n bytes to f and make sure they got there (flushed, no error). */
@@ -65,46 +65,46 @@ static int put(const void *p, size_t n, FILE *f)
 }
 
 /* Write what s holds to f; frees s. */
-static int emit(const char *cmd, wqi_cli_str *s, FILE *f)
+static int emit(const char *cmd, wqc_str *s, FILE *f)
 {
-    int status = WQI_CLI_EXIT_OK;
+    int status = WQC_EXIT_OK;
     if (s->failed) {
-        status = complain(cmd, "out of memory", NULL, NULL, NULL, WQI_CLI_EXIT_INTERNAL);
+        status = complain(cmd, "out of memory", NULL, NULL, NULL, WQC_EXIT_INTERNAL);
     } else if (put(s->data, s->len, f) != 0) {
-        status = complain(cmd, "cannot write to standard output", NULL, NULL, NULL,
-                          WQI_CLI_EXIT_INTERNAL);
+        status =
+            complain(cmd, "cannot write to standard output", NULL, NULL, NULL, WQC_EXIT_INTERNAL);
     }
-    wqi_cli_str_free(s);
+    wqc_str_free(s);
     return status;
 }
 
 /* Read all of stdin, bytes as they are, into *s. */
-static int read_stdin(const char *cmd, wqi_cli_str *s)
+static int read_stdin(const char *cmd, wqc_str *s)
 {
-    if (wqi_stdio_binary(stdin) != 0) {
+    if (wqc_stdio_binary(stdin) != 0) {
         return complain(cmd, "cannot switch standard input to binary mode", NULL, NULL, NULL,
-                        WQI_CLI_EXIT_INTERNAL);
+                        WQC_EXIT_INTERNAL);
     }
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
         if (n > STDIN_MAX - s->len) {
             return complain(cmd, "standard input is too large for one message (4 GiB)", NULL, NULL,
-                            NULL, WQI_CLI_EXIT_REFUSED);
+                            NULL, WQC_EXIT_REFUSED);
         }
-        wqi_cli_str_add(s, chunk, n);
+        wqc_str_add(s, chunk, n);
         if (s->failed) {
             return complain(cmd, "out of memory reading standard input", NULL, NULL, NULL,
-                            WQI_CLI_EXIT_INTERNAL);
+                            WQC_EXIT_INTERNAL);
         }
     }
     if (ferror(stdin)) {
-        return complain(cmd, "cannot read standard input", NULL, NULL, NULL, WQI_CLI_EXIT_INTERNAL);
+        return complain(cmd, "cannot read standard input", NULL, NULL, NULL, WQC_EXIT_INTERNAL);
     }
-    return WQI_CLI_EXIT_OK;
+    return WQC_EXIT_OK;
 }
 
-static int do_list(const wqi_cli_args *a, wq_client *c)
+static int do_list(const wqc_args *a, wq_client *c)
 {
     wq_queue_info *q = NULL;
     size_t n = 0;
@@ -112,10 +112,10 @@ static int do_list(const wqi_cli_args *a, wq_client *c)
     if (err != WQ_OK) {
         return call_failed(a->name, c, err);
     }
-    wqi_cli_row *rows = n > 0 ? calloc(n, sizeof *rows) : NULL;
+    wqc_row *rows = n > 0 ? calloc(n, sizeof *rows) : NULL;
     if (n > 0 && rows == NULL) {
         wq_free(q);
-        return complain(a->name, "out of memory", NULL, NULL, NULL, WQI_CLI_EXIT_INTERNAL);
+        return complain(a->name, "out of memory", NULL, NULL, NULL, WQC_EXIT_INTERNAL);
     }
     for (size_t i = 0; i < n; i++) {
         rows[i].name = q[i].name;
@@ -123,24 +123,24 @@ static int do_list(const wqi_cli_args *a, wq_client *c)
         rows[i].ready = q[i].ready;
         rows[i].leased = q[i].leased;
     }
-    wqi_cli_str s = {0};
+    wqc_str s = {0};
     if (a->json) {
-        wqi_cli_json_list(&s, rows, n);
+        wqc_json_list(&s, rows, n);
     } else {
-        wqi_cli_table(&s, rows, n);
+        wqc_table(&s, rows, n);
     }
     free(rows);
     wq_free(q);
     return emit(a->name, &s, stdout);
 }
 
-static void key_u64(wqi_cli_str *s, const char *key, uint64_t v)
+static void key_u64(wqc_str *s, const char *key, uint64_t v)
 {
-    wqi_cli_str_puts(s, key);
-    wqi_cli_str_u64(s, v);
+    wqc_str_puts(s, key);
+    wqc_str_u64(s, v);
 }
 
-static int do_status(const wqi_cli_args *a, wq_client *c)
+static int do_status(const wqc_args *a, wq_client *c)
 {
     wq_queue_info q;
     wq_err err = wq_client_status(c, a->queue, &q);
@@ -148,46 +148,46 @@ static int do_status(const wqi_cli_args *a, wq_client *c)
         return call_failed(a->name, c, err);
     }
     const char *state = q.started ? "started" : "stopped";
-    wqi_cli_str s = {0};
+    wqc_str s = {0};
     if (a->json) {
-        wqi_cli_str_puts(&s, "{\"name\":");
-        wqi_cli_json_string(&s, q.name, strlen(q.name));
-        wqi_cli_str_puts(&s, ",\"state\":\"");
-        wqi_cli_str_puts(&s, state);
+        wqc_str_puts(&s, "{\"name\":");
+        wqc_json_string(&s, q.name, strlen(q.name));
+        wqc_str_puts(&s, ",\"state\":\"");
+        wqc_str_puts(&s, state);
         key_u64(&s, "\",\"ready\":", q.ready);
         key_u64(&s, ",\"leased\":", q.leased);
         key_u64(&s, ",\"published\":", q.published);
         key_u64(&s, ",\"completed\":", q.completed);
-        wqi_cli_str_puts(&s, "}\n");
+        wqc_str_puts(&s, "}\n");
     } else {
-        wqi_cli_str_puts(&s, "name: ");
-        wqi_cli_str_puts(&s, q.name);
-        wqi_cli_str_puts(&s, "\nstate: ");
-        wqi_cli_str_puts(&s, state);
+        wqc_str_puts(&s, "name: ");
+        wqc_str_puts(&s, q.name);
+        wqc_str_puts(&s, "\nstate: ");
+        wqc_str_puts(&s, state);
         key_u64(&s, "\nready: ", q.ready);
         key_u64(&s, "\nleased: ", q.leased);
         key_u64(&s, "\npublished: ", q.published);
         key_u64(&s, "\ncompleted: ", q.completed);
-        wqi_cli_str_puts(&s, "\n");
+        wqc_str_puts(&s, "\n");
     }
     return emit(a->name, &s, stdout);
 }
 
 /* publish, purge: one number, plain or as {"<key>":N}. */
-static int print_number(const wqi_cli_args *a, const char *json_key, uint64_t v)
+static int print_number(const wqc_args *a, const char *json_key, uint64_t v)
 {
-    wqi_cli_str s = {0};
+    wqc_str s = {0};
     if (a->json) {
-        wqi_cli_str_puts(&s, "{\"");
-        wqi_cli_str_puts(&s, json_key);
-        wqi_cli_str_puts(&s, "\":");
+        wqc_str_puts(&s, "{\"");
+        wqc_str_puts(&s, json_key);
+        wqc_str_puts(&s, "\":");
     }
-    wqi_cli_str_u64(&s, v);
-    wqi_cli_str_puts(&s, a->json ? "}\n" : "\n");
+    wqc_str_u64(&s, v);
+    wqc_str_puts(&s, a->json ? "}\n" : "\n");
     return emit(a->name, &s, stdout);
 }
 
-static int do_publish(const wqi_cli_args *a, wq_client *c, const wqi_cli_str *in)
+static int do_publish(const wqc_args *a, wq_client *c, const wqc_str *in)
 {
     const void *p = a->payload_stdin ? (const void *)in->data : a->payload;
     size_t len = a->payload_stdin ? in->len : strlen(a->payload);
@@ -204,11 +204,11 @@ static int do_publish(const wqi_cli_args *a, wq_client *c, const wqi_cli_str *in
  * without acking and the service makes it ready again when our connection
  * closes. At-least-once, never lost. (On POSIX a reader that went away
  * kills us with SIGPIPE during the write, which ends the same way.) */
-static int do_retrieve(const wqi_cli_args *a, wq_client *c)
+static int do_retrieve(const wqc_args *a, wq_client *c)
 {
-    if (!a->json && wqi_stdio_binary(stdout) != 0) {
+    if (!a->json && wqc_stdio_binary(stdout) != 0) {
         return complain(a->name, "cannot switch standard output to binary mode", NULL, NULL, NULL,
-                        WQI_CLI_EXIT_INTERNAL);
+                        WQC_EXIT_INTERNAL);
     }
     wq_item item;
     int found = 0;
@@ -217,25 +217,25 @@ static int do_retrieve(const wqi_cli_args *a, wq_client *c)
         return call_failed(a->name, c, err);
     }
     if (!found) {
-        return WQI_CLI_EXIT_EMPTY;
+        return WQC_EXIT_EMPTY;
     }
     char idtext[24];
-    wqi_cli_str id = {0};
-    wqi_cli_str_u64(&id, item.id);
+    wqc_str id = {0};
+    wqc_str_u64(&id, item.id);
     memcpy(idtext, id.failed ? "?" : id.data, id.failed ? 2 : id.len + 1);
-    wqi_cli_str_free(&id);
+    wqc_str_free(&id);
 
     int written;
     if (a->json) {
-        wqi_cli_str s = {0};
-        wqi_cli_json_item(&s, item.id, item.payload, item.len);
+        wqc_str s = {0};
+        wqc_json_item(&s, item.id, item.payload, item.len);
         if (s.failed) {
             wq_free(item.payload);
             return complain(a->name, "out of memory formatting item ", idtext, NULL, NULL,
-                            WQI_CLI_EXIT_INTERNAL);
+                            WQC_EXIT_INTERNAL);
         }
         written = put(s.data, s.len, stdout) == 0;
-        wqi_cli_str_free(&s);
+        wqc_str_free(&s);
     } else {
         /* The id first: on a terminal it then stands on its own line
          * above the payload, which gets no newline of its own. */
@@ -248,16 +248,16 @@ static int do_retrieve(const wqi_cli_args *a, wq_client *c)
                         a->ack ? " to standard output; not acked, it is ready again once "
                                  "workqctl exits"
                                : " to standard output",
-                        NULL, WQI_CLI_EXIT_INTERNAL);
+                        NULL, WQC_EXIT_INTERNAL);
     }
     if (a->ack && (err = wq_client_ack(c, a->queue, item.id)) != WQ_OK) {
         return complain(a->name, "ack of item ", idtext, " failed: ", wq_client_message(c),
-                        wqi_cli_exit_status(err));
+                        wqc_exit_status(err));
     }
-    return WQI_CLI_EXIT_OK;
+    return WQC_EXIT_OK;
 }
 
-static int do_hello(const wqi_cli_args *a, wq_client *c)
+static int do_hello(const wqc_args *a, wq_client *c)
 {
     char version[64];
     uint64_t max = 0;
@@ -265,79 +265,79 @@ static int do_hello(const wqi_cli_args *a, wq_client *c)
     if (err != WQ_OK) {
         return call_failed(a->name, c, err);
     }
-    wqi_cli_str s = {0};
+    wqc_str s = {0};
     if (a->json) {
-        wqi_cli_str_puts(&s, "{\"version\":");
-        wqi_cli_json_string(&s, version, strlen(version));
+        wqc_str_puts(&s, "{\"version\":");
+        wqc_json_string(&s, version, strlen(version));
         key_u64(&s, ",\"max_message\":", max);
-        wqi_cli_str_puts(&s, "}\n");
+        wqc_str_puts(&s, "}\n");
     } else {
-        wqi_cli_str_puts(&s, "version: ");
-        wqi_cli_str_puts(&s, version);
+        wqc_str_puts(&s, "version: ");
+        wqc_str_puts(&s, version);
         key_u64(&s, "\nmax_message: ", max);
-        wqi_cli_str_puts(&s, "\n");
+        wqc_str_puts(&s, "\n");
     }
     return emit(a->name, &s, stdout);
 }
 
 /* The commands whose success is silence. */
-static int do_simple(const wqi_cli_args *a, wq_client *c)
+static int do_simple(const wqc_args *a, wq_client *c)
 {
     wq_err err;
     switch (a->cmd) {
-    case WQI_CLI_CREATE:
+    case WQC_CREATE:
         err = wq_client_create(c, a->queue);
         break;
-    case WQI_CLI_DELETE:
+    case WQC_DELETE:
         err = wq_client_delete(c, a->queue);
         break;
-    case WQI_CLI_START:
+    case WQC_START:
         err = wq_client_start(c, a->queue);
         break;
-    case WQI_CLI_STOP:
+    case WQC_STOP:
         err = wq_client_stop(c, a->queue);
         break;
-    case WQI_CLI_ACK:
+    case WQC_ACK:
         err = wq_client_ack(c, a->queue, a->id);
         break;
-    case WQI_CLI_RELEASE:
+    case WQC_RELEASE:
         err = wq_client_release(c, a->queue, a->id);
         break;
     default:
         err = WQ_EINVAL;
         break;
     }
-    return err == WQ_OK ? WQI_CLI_EXIT_OK : call_failed(a->name, c, err);
+    return err == WQ_OK ? WQC_EXIT_OK : call_failed(a->name, c, err);
 }
 
-static int dispatch(const wqi_cli_args *a, wq_client *c, const wqi_cli_str *in)
+static int dispatch(const wqc_args *a, wq_client *c, const wqc_str *in)
 {
     wq_err err;
     uint64_t n = 0;
     const char *pong;
     switch (a->cmd) {
-    case WQI_CLI_LIST:
+    case WQC_LIST:
         return do_list(a, c);
-    case WQI_CLI_STATUS:
+    case WQC_STATUS:
         return do_status(a, c);
-    case WQI_CLI_PUBLISH:
+    case WQC_PUBLISH:
         return do_publish(a, c, in);
-    case WQI_CLI_RETRIEVE:
+    case WQC_RETRIEVE:
         return do_retrieve(a, c);
-    case WQI_CLI_PURGE:
+    case WQC_PURGE:
         err = wq_client_purge(c, a->queue, &n);
         return err == WQ_OK ? print_number(a, "purged", n) : call_failed(a->name, c, err);
-    case WQI_CLI_PING:
+    case WQC_PING:
         err = wq_client_ping(c);
         if (err != WQ_OK) {
             return call_failed(a->name, c, err);
         }
         pong = a->json ? "{\"pong\":true}\n" : "PONG\n";
         return put(pong, strlen(pong), stdout) == 0
-                   ? WQI_CLI_EXIT_OK
+                   ? WQC_EXIT_OK
                    : complain(a->name, "cannot write to standard output", NULL, NULL, NULL,
-                              WQI_CLI_EXIT_INTERNAL);
-    case WQI_CLI_HELLO:
+                              WQC_EXIT_INTERNAL);
+    case WQC_HELLO:
         return do_hello(a, c);
     default:
         return do_simple(a, c);
@@ -345,14 +345,14 @@ static int dispatch(const wqi_cli_args *a, wq_client *c, const wqi_cli_str *in)
 }
 
 /* Connect, run the command, disconnect. */
-static int run(const wqi_cli_args *a)
+static int run(const wqc_args *a)
 {
     /* Read stdin before connecting: a slow producer must not hold an idle
      * connection that the service may time out. */
-    wqi_cli_str in = {0};
-    int status = a->payload_stdin ? read_stdin(a->name, &in) : WQI_CLI_EXIT_OK;
-    if (status != WQI_CLI_EXIT_OK) {
-        wqi_cli_str_free(&in);
+    wqc_str in = {0};
+    int status = a->payload_stdin ? read_stdin(a->name, &in) : WQC_EXIT_OK;
+    if (status != WQC_EXIT_OK) {
+        wqc_str_free(&in);
         return status;
     }
     /* Resolve first, for a clear message about a bad name and so that a
@@ -360,9 +360,8 @@ static int run(const wqi_cli_args *a)
     char where[WQ_ENDPOINT_MAX];
     wq_err err = wq_endpoint_resolve(NULL, a->endpoint, where, sizeof where);
     if (err != WQ_OK) {
-        wqi_cli_str_free(&in);
-        return complain(a->name, "bad endpoint: ", wq_strerror(err), NULL, NULL,
-                        WQI_CLI_EXIT_USAGE);
+        wqc_str_free(&in);
+        return complain(a->name, "bad endpoint: ", wq_strerror(err), NULL, NULL, WQC_EXIT_USAGE);
     }
     wq_client_opts opts;
     wq_client_opts_init(&opts);
@@ -374,35 +373,35 @@ static int run(const wqi_cli_args *a)
     err = wq_client_open(a->endpoint, &opts, &c);
     if (err != WQ_OK) {
         status = complain(a->name, "cannot connect to ", where, ": ", wq_strerror(err),
-                          wqi_cli_exit_status(err));
+                          wqc_exit_status(err));
     } else {
         status = dispatch(a, c, &in);
     }
     wq_client_close(c);
-    wqi_cli_str_free(&in);
+    wqc_str_free(&in);
     return status;
 }
 
 int main(int argc, char **argv)
 {
-    if (wqi_cli_utf8_args(&argc, &argv) != 0) {
+    if (wqc_utf8_args(&argc, &argv) != 0) {
         fputs("workqctl: cannot read the command line\n", stderr);
-        return WQI_CLI_EXIT_INTERNAL;
+        return WQC_EXIT_INTERNAL;
     }
-    wqi_cli_args a;
+    wqc_args a;
     char why[512];
-    if (wqi_cli_parse(argc, argv, &a, why, sizeof why) != 0) {
+    if (wqc_parse(argc, argv, &a, why, sizeof why) != 0) {
         fprintf(stderr, "workqctl: %s\ntry 'workqctl --help'\n", why);
-        return WQI_CLI_EXIT_USAGE;
+        return WQC_EXIT_USAGE;
     }
-    if (a.cmd == WQI_CLI_HELP) {
-        for (const char *const *part = wqi_cli_usage(); *part != NULL; part++) {
+    if (a.cmd == WQC_HELP) {
+        for (const char *const *part = wqc_usage(); *part != NULL; part++) {
             fputs(*part, stdout);
         }
-    } else if (a.cmd == WQI_CLI_VERSION) {
+    } else if (a.cmd == WQC_VERSION) {
         fputs("workqctl " WQ_VERSION_STRING "\n", stdout);
     } else {
         return run(&a);
     }
-    return fflush(stdout) == 0 && !ferror(stdout) ? WQI_CLI_EXIT_OK : WQI_CLI_EXIT_INTERNAL;
+    return fflush(stdout) == 0 && !ferror(stdout) ? WQC_EXIT_OK : WQC_EXIT_INTERNAL;
 }

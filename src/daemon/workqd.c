@@ -10,7 +10,6 @@
 #include <workq/server.h>
 
 #include "daemon.h"
-#include "platform.h"
 
 /* Exit statuses. */
 #define EXIT_OK 0
@@ -124,7 +123,7 @@ static void parse_group(const char *opt, const char *s, wq_listen_opts *listen)
         fail_usage(opt, " applies to Unix-domain sockets (POSIX) only");
     }
     uint32_t gid = 0;
-    wq_err err = wqi_daemon_group_id(s, &gid);
+    wq_err err = wqd_group_id(s, &gid);
     if (err == WQ_ENOENT) {
         fail_usage("no such group for --socket-group: ", s);
     } else if (err != WQ_OK) {
@@ -199,12 +198,12 @@ static void log_line(void *ctx, wq_log_level level, const char *line)
 {
     (void)ctx;
     static const char *const names[] = {"error", "warn", "info", "debug"};
-    if (wqi_service_log(level, line)) {
+    if (wqd_service_log(level, line)) {
         return; /* under the SCM: the event log */
     }
     char ts[32];
-    wqi_daemon_timestamp(ts, sizeof ts);
-    fprintf(stderr, "%s workqd[%lu] %s: %s\n", ts, (unsigned long)wqi_process_id(),
+    wqd_timestamp(ts, sizeof ts);
+    fprintf(stderr, "%s workqd[%lu] %s: %s\n", ts, wqd_pid(),
             names[level <= WQ_LOG_DEBUG ? level : WQ_LOG_DEBUG], line);
 }
 
@@ -227,7 +226,7 @@ static void notify(const struct options *o, const char *what, const char *status
 {
     char state[WQ_ENDPOINT_MAX + 64];
     snprintf(state, sizeof state, "%s\nSTATUS=%s%s", what, status, arg);
-    wq_err err = wqi_daemon_notify(state);
+    wq_err err = wqd_notify(state);
     if (err != WQ_OK) {
         log_msg(o, WQ_LOG_WARN, "cannot notify the service manager ($NOTIFY_SOCKET): %s",
                 wq_strerror(err));
@@ -254,16 +253,16 @@ static const char *start_hint(wq_err err)
 }
 
 /* The program proper: from the console, or on the service thread under
- * the Windows SCM (wqi_service_main). Returns the exit status. */
+ * the Windows SCM (wqd_service_main). Returns the exit status. */
 static int run_workqd(int argc, char **argv, void *ctx)
 {
     (void)ctx;
-    wqi_daemon_init_signals();
-    wqi_daemon_init_heap();
+    wqd_init_signals();
+    wqd_init_heap();
     struct options o;
     parse_options(argc, argv, &o);
     o.cfg.log = log_line;
-    wqi_service_progress();
+    wqd_service_progress();
 
     char endpoint[WQ_ENDPOINT_MAX];
     wq_err err = wq_endpoint_resolve(o.cfg.transport, o.cfg.endpoint, endpoint, sizeof endpoint);
@@ -273,10 +272,10 @@ static int run_workqd(int argc, char **argv, void *ctx)
         return EXIT_FAILURE_START;
     }
 
-    wqi_pidfile *pid = NULL;
+    wqd_pidfile *pid = NULL;
     if (o.pidfile != NULL) {
         unsigned long other = 0;
-        err = wqi_pidfile_open(o.pidfile, &pid, &other);
+        err = wqd_pidfile_open(o.pidfile, &pid, &other);
         if (err != WQ_OK) {
             if (other != 0) {
                 log_msg(&o, WQ_LOG_ERROR, "pid file %s is held by process %lu", o.pidfile, other);
@@ -291,23 +290,23 @@ static int run_workqd(int argc, char **argv, void *ctx)
         /* Written before the endpoint opens: whoever sees the service
          * answer finds the pid in place. (We stay in the foreground, so
          * this pid is final.) */
-        if ((err = wqi_pidfile_write(pid)) != WQ_OK) {
+        if ((err = wqd_pidfile_write(pid)) != WQ_OK) {
             log_msg(&o, WQ_LOG_ERROR, "cannot write pid file %s: %s", o.pidfile, wq_strerror(err));
-            wqi_pidfile_close(pid);
+            wqd_pidfile_close(pid);
             return EXIT_FAILURE_START;
         }
-        wqi_service_progress();
+        wqd_service_progress();
     }
 
     /* systemd socket activation: serve the socket we were handed. */
     char inherited[WQ_ENDPOINT_MAX];
-    err = wqi_daemon_inherited_listener(&o.cfg.listener, inherited, sizeof inherited);
+    err = wqd_inherited_listener(&o.cfg.listener, inherited, sizeof inherited);
     if (err != WQ_OK && err != WQ_ENOENT) {
         log_msg(&o, WQ_LOG_ERROR,
                 "cannot use the socket passed by the service manager (LISTEN_FDS): %s "
                 "(exactly one listening Unix stream socket is needed)",
                 wq_strerror(err));
-        wqi_pidfile_close(pid);
+        wqd_pidfile_close(pid);
         return EXIT_FAILURE_START;
     }
     if (err == WQ_OK) {
@@ -327,18 +326,18 @@ static int run_workqd(int argc, char **argv, void *ctx)
     if (err != WQ_OK) {
         log_msg(&o, WQ_LOG_ERROR, "cannot listen on %s: %s%s", endpoint, wq_strerror(err),
                 start_hint(err));
-        wqi_pidfile_close(pid);
+        wqd_pidfile_close(pid);
         return EXIT_FAILURE_START;
     }
 
-    wqi_service_running();
+    wqd_service_running();
     notify(&o, "READY=1", "serving on ", wq_server_endpoint(server));
-    const char *why = wqi_daemon_wait_for_stop(server);
+    const char *why = wqd_wait_for_stop(server);
     notify(&o, "STOPPING=1", "stopping: ", why);
-    wqi_service_stopping();
+    wqd_service_stopping();
     log_msg(&o, WQ_LOG_INFO, "%s received, stopping", why);
     wq_server_stop(server);
-    wqi_pidfile_close(pid);
+    wqd_pidfile_close(pid);
     log_msg(&o, WQ_LOG_INFO, "workqd stopped");
     return EXIT_OK;
 }
@@ -346,6 +345,6 @@ static int run_workqd(int argc, char **argv, void *ctx)
 int main(int argc, char **argv)
 {
     /* Windows service subcommands and the SCM; -1: a plain run. */
-    int status = wqi_service_main(argc, argv, run_workqd, NULL);
+    int status = wqd_service_main(argc, argv, run_workqd, NULL);
     return status >= 0 ? status : run_workqd(argc, argv, NULL);
 }

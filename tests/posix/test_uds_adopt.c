@@ -1,5 +1,5 @@
 /* test_uds_adopt.c — serving a listening socket opened by someone else
- * (systemd socket activation), in process: what wqi_uds_listener_adopt
+ * (systemd socket activation), in process: what wq_listener_adopt
  * accepts and refuses, a server given the listener through
  * wq_server_config.listener, and what such a listener leaves behind: the
  * socket file and a socket that still listens. */
@@ -24,7 +24,6 @@
 
 #include "raw_unix.h"
 #include "scratch.h"
-#include "uds_adopt.h"
 
 static int fd_open(int fd)
 {
@@ -47,12 +46,14 @@ static void only_listening_unix_stream_sockets_are_adopted(void **state)
     int bad[] = {ffd, dfd, ufd, nfd};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_true(bad[i] >= 0);
-        assert_int_equal(wqi_uds_listener_adopt(bad[i], &l), WQ_EINVAL);
+        assert_int_equal(wq_listener_adopt(NULL, bad[i], &l), WQ_EINVAL);
         assert_null(l);
         assert_true(fd_open(bad[i])); /* still the caller's */
         close(bad[i]);
     }
-    assert_int_equal(wqi_uds_listener_adopt(-1, &l), WQ_EINVAL);
+    assert_int_equal(wq_listener_adopt(NULL, -1, &l), WQ_EINVAL);
+    assert_int_equal(wq_listener_adopt(NULL, (intptr_t)1 << 40, &l), WQ_EINVAL);
+    assert_int_equal(wq_listener_adopt(NULL, 0, NULL), WQ_EINVAL);
     unlink(ep.endpoint);
     wqt_scratch_cleanup(&ep);
 }
@@ -67,12 +68,10 @@ static void a_server_serves_an_adopted_listener_and_leaves_the_socket(void **sta
     assert_true(mine >= 0);
 
     wq_listener *l = NULL;
-    assert_int_equal(wqi_uds_listener_adopt(fd, &l), WQ_OK);
+    assert_int_equal(wq_listener_adopt(NULL, fd, &l), WQ_OK);
     assert_true((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
     assert_true((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
-    char name[WQ_ENDPOINT_MAX];
-    assert_int_equal(wqi_uds_socket_name(fd, name, sizeof name), WQ_OK);
-    assert_string_equal(name, ep.endpoint);
+    const char *name = ep.endpoint;
 
     wq_server_config cfg;
     wq_server_config_init(&cfg);
@@ -111,7 +110,7 @@ static void the_server_owns_the_listener_even_when_it_fails(void **state)
     wqt_scratch_init(&ep, NULL, "adf");
     int fd = wqt_unix_bound(ep.endpoint, 16);
     wq_listener *l = NULL;
-    assert_int_equal(wqi_uds_listener_adopt(fd, &l), WQ_OK);
+    assert_int_equal(wq_listener_adopt(NULL, fd, &l), WQ_OK);
     wq_server_config cfg;
     wq_server_config_init(&cfg);
     cfg.listener = l;
@@ -124,12 +123,30 @@ static void the_server_owns_the_listener_even_when_it_fails(void **state)
     wqt_scratch_cleanup(&ep);
 }
 
+/* Only the Unix-socket backend can adopt; the others say so and leave the
+ * descriptor alone. */
+static void other_backends_cannot_adopt(void **state)
+{
+    (void)state;
+    wqt_scratch ep;
+    wqt_scratch_init(&ep, NULL, "adm");
+    int fd = wqt_unix_bound(ep.endpoint, 16);
+    wq_listener *l = (wq_listener *)&l;
+    assert_int_equal(wq_listener_adopt(wq_transport_mem(), fd, &l), WQ_ENOTSUP);
+    assert_null(l);
+    assert_true(fd_open(fd));
+    close(fd);
+    unlink(ep.endpoint);
+    wqt_scratch_cleanup(&ep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(only_listening_unix_stream_sockets_are_adopted),
         cmocka_unit_test(a_server_serves_an_adopted_listener_and_leaves_the_socket),
         cmocka_unit_test(the_server_owns_the_listener_even_when_it_fails),
+        cmocka_unit_test(other_backends_cannot_adopt),
     };
     return cmocka_run_group_tests_name("uds.adopt", tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@ workq_test_exe(test_server_slow_clients posix/test_server_slow_clients.c)
 workq_add_test(server.slow_clients test_server_slow_clients)
 
 # Serving a listening socket opened by someone else (socket activation):
-# wqi_uds_listener_adopt and wq_server_config.listener, in process.
+# wq_listener_adopt and wq_server_config.listener, in process.
 workq_test_exe(test_uds_adopt posix/test_uds_adopt.c)
 workq_add_test(uds.adopt test_uds_adopt)
 
@@ -28,10 +28,6 @@ add_dependencies(test_systemd workqd)
 workq_add_test(programs.systemd test_systemd)
 set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
 
-# Raw sockets for the suites above that play a peer the library does not
-# control.
-target_sources(workq_testsupport PRIVATE ${CMAKE_CURRENT_LIST_DIR}/raw_unix.c)
-target_include_directories(workq_testsupport PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 
 # errno to wq_err in one place; the OS's own code and text kept per thread.
 workq_test_exe(test_os_err posix/test_os_err.c)

@@ -1,6 +1,6 @@
 /* proc.c — the portable half of proc.h: which started processes are still
  * to be collected, so that a failed test can have them killed. The
- * platform halves (platform/<os>/spawn.c) start, stop, kill and collect. */
+ * platform halves (tests/support/<os>/spawn.c) start, stop, kill and collect. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

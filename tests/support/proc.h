@@ -1,6 +1,6 @@
 /* proc.h — run the project's programs as processes, for tests.
  *
- * Implemented per OS in platform/<os>/spawn.c and linked only into the
+ * Implemented per OS in tests/support/<os>/spawn.c and linked only into the
  * test support library. A program is named by its file name and found in
  * the current directory (CTest runs these tests in the directory holding
  * workqd and workqctl). Standard input comes from a buffer, standard output

@@ -40,7 +40,7 @@ static int setup(void **state)
 {
     (void)state;
     nreports = 0;
-    wqi_service_set_status = fake_set_status;
+    wqd_service_set_status = fake_set_status;
     wchar_t name[64];
     swprintf(name, 64, L"Local\\workqd-stop-%lu", (unsigned long)GetCurrentProcessId());
     stop_event = CreateEventW(NULL, TRUE, FALSE, name);
@@ -50,7 +50,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    wqi_service_set_status = SetServiceStatus;
+    wqd_service_set_status = SetServiceStatus;
     CloseHandle(stop_event);
     return 0;
 }
@@ -71,22 +71,22 @@ static int count_state(DWORD state)
 static void status_sequence_is_exact(void **state)
 {
     (void)state;
-    wqi_service_status_begin(FAKE_HANDLE);
-    wqi_service_progress();
-    wqi_service_progress();
-    wqi_service_running();
+    wqd_service_status_begin(FAKE_HANDLE);
+    wqd_service_progress();
+    wqd_service_progress();
+    wqd_service_running();
     assert_int_equal(WaitForSingleObject(stop_event, 0), WAIT_TIMEOUT);
     ULONGLONG t0 = GetTickCount64();
-    assert_int_equal(wqi_service_control(SERVICE_CONTROL_STOP, 0, NULL, NULL), NO_ERROR);
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_STOP, 0, NULL, NULL), NO_ERROR);
     assert_true(GetTickCount64() - t0 < 1000); /* returns at once */
     /* The stop went to workqd's stop event, the graceful path. */
     assert_int_equal(WaitForSingleObject(stop_event, 0), WAIT_OBJECT_0);
-    wqi_service_stopping(); /* workqd: wait returned, draining */
-    wqi_service_status_end(0);
-    wqi_service_status_end(0); /* ignored */
-    wqi_service_progress();    /* ignored */
-    wqi_service_running();     /* ignored */
-    wqi_service_stopping();    /* ignored */
+    wqd_service_stopping(); /* workqd: wait returned, draining */
+    wqd_service_status_end(0);
+    wqd_service_status_end(0); /* ignored */
+    wqd_service_progress();    /* ignored */
+    wqd_service_running();     /* ignored */
+    wqd_service_stopping();    /* ignored */
 
     assert_ptr_equal(seen_handle, FAKE_HANDLE);
     assert_int_equal(nreports, 7);
@@ -119,10 +119,10 @@ static void status_sequence_is_exact(void **state)
 static void failed_start_stops_once_with_exit_code(void **state)
 {
     (void)state;
-    wqi_service_status_begin(FAKE_HANDLE);
-    wqi_service_progress();
-    wqi_service_status_end(1);
-    wqi_service_status_end(2); /* e.g. the atexit fallback: ignored */
+    wqd_service_status_begin(FAKE_HANDLE);
+    wqd_service_progress();
+    wqd_service_status_end(1);
+    wqd_service_status_end(2); /* e.g. the atexit fallback: ignored */
     assert_int_equal(nreports, 3);
     assert_int_equal(reports[2].dwCurrentState, SERVICE_STOPPED);
     assert_int_equal(reports[2].dwWin32ExitCode, ERROR_SERVICE_SPECIFIC_ERROR);
@@ -136,10 +136,10 @@ static void failed_start_stops_once_with_exit_code(void **state)
 static void stop_from_elsewhere_still_reports_stop_pending(void **state)
 {
     (void)state;
-    wqi_service_status_begin(FAKE_HANDLE);
-    wqi_service_running();
-    wqi_service_stopping();
-    wqi_service_status_end(0);
+    wqd_service_status_begin(FAKE_HANDLE);
+    wqd_service_running();
+    wqd_service_stopping();
+    wqd_service_status_end(0);
     assert_int_equal(nreports, 4);
     assert_int_equal(reports[2].dwCurrentState, SERVICE_STOP_PENDING);
     assert_int_equal(reports[2].dwCheckPoint, 1);
@@ -149,23 +149,23 @@ static void stop_from_elsewhere_still_reports_stop_pending(void **state)
 static void control_handler_answers_at_once(void **state)
 {
     (void)state;
-    wqi_service_status_begin(FAKE_HANDLE);
-    wqi_service_running();
+    wqd_service_status_begin(FAKE_HANDLE);
+    wqd_service_running();
     ULONGLONG t0 = GetTickCount64();
-    assert_int_equal(wqi_service_control(SERVICE_CONTROL_INTERROGATE, 0, NULL, NULL), NO_ERROR);
-    assert_int_equal(wqi_service_control(SERVICE_CONTROL_PAUSE, 0, NULL, NULL),
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_INTERROGATE, 0, NULL, NULL), NO_ERROR);
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_PAUSE, 0, NULL, NULL),
                      ERROR_CALL_NOT_IMPLEMENTED);
-    assert_int_equal(wqi_service_control(SERVICE_CONTROL_PARAMCHANGE, 0, NULL, NULL),
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_PARAMCHANGE, 0, NULL, NULL),
                      ERROR_CALL_NOT_IMPLEMENTED);
-    assert_int_equal(wqi_service_control(200, 0, NULL, NULL), ERROR_CALL_NOT_IMPLEMENTED);
+    assert_int_equal(wqd_service_control(200, 0, NULL, NULL), ERROR_CALL_NOT_IMPLEMENTED);
     assert_int_equal(nreports, 2); /* none of those changed the state */
     assert_int_equal(WaitForSingleObject(stop_event, 0), WAIT_TIMEOUT);
     /* SHUTDOWN stops like STOP. */
-    assert_int_equal(wqi_service_control(SERVICE_CONTROL_SHUTDOWN, 0, NULL, NULL), NO_ERROR);
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_SHUTDOWN, 0, NULL, NULL), NO_ERROR);
     assert_true(GetTickCount64() - t0 < 1000);
     assert_int_equal(WaitForSingleObject(stop_event, 0), WAIT_OBJECT_0);
     assert_int_equal(reports[nreports - 1].dwCurrentState, SERVICE_STOP_PENDING);
-    wqi_service_status_end(0);
+    wqd_service_status_end(0);
     assert_int_equal(count_state(SERVICE_STOPPED), 1);
 }
 
@@ -197,26 +197,26 @@ static BOOL WINAPI fake_report(HANDLE log, WORD type, WORD category, DWORD id, P
 static void event_log_lines_are_captured(void **state)
 {
     (void)state;
-    wqi_eventlog_report = fake_report;
+    wqd_eventlog_report = fake_report;
     nevents = 0;
-    wqi_eventlog_write(WQ_LOG_INFO, "before open"); /* not open: dropped */
+    wqd_eventlog_write(WQ_LOG_INFO, "before open"); /* not open: dropped */
     assert_int_equal(nevents, 0);
-    wqi_eventlog_open("wqtest-eventlog");
-    assert_true(wqi_eventlog_is_open());
-    wqi_eventlog_write(WQ_LOG_ERROR, "cannot listen: caf\xc3\xa9");
+    wqd_eventlog_open("wqtest-eventlog");
+    assert_true(wqd_eventlog_is_open());
+    wqd_eventlog_write(WQ_LOG_ERROR, "cannot listen: caf\xc3\xa9");
     assert_int_equal(nevents, 1);
     assert_int_equal(event_type, EVENTLOG_ERROR_TYPE);
     assert_int_equal(event_id, 1000);
     assert_true(wcscmp(event_text, L"cannot listen: caf\x00e9") == 0);
-    wqi_eventlog_write(WQ_LOG_WARN, "w");
+    wqd_eventlog_write(WQ_LOG_WARN, "w");
     assert_int_equal(event_type, EVENTLOG_WARNING_TYPE);
-    wqi_eventlog_write(WQ_LOG_INFO, "i");
+    wqd_eventlog_write(WQ_LOG_INFO, "i");
     assert_int_equal(event_type, EVENTLOG_INFORMATION_TYPE);
-    wqi_eventlog_close();
-    assert_false(wqi_eventlog_is_open());
-    wqi_eventlog_write(WQ_LOG_INFO, "after close");
+    wqd_eventlog_close();
+    assert_false(wqd_eventlog_is_open());
+    wqd_eventlog_write(WQ_LOG_INFO, "after close");
     assert_int_equal(nevents, 3);
-    wqi_eventlog_report = ReportEventW;
+    wqd_eventlog_report = ReportEventW;
 }
 
 /* ---- the service's default pipe DACL ------------------------------------ */
@@ -239,7 +239,7 @@ static void service_dacl_names_the_service_and_the_client_group(void **state)
     char sddl[1024];
     char warning[512];
     assert_int_equal(
-        wqi_service_sddl("WorkQueueService", NULL, sddl, sizeof sddl, warning, sizeof warning), 0);
+        wqd_service_sddl("WorkQueueService", NULL, sddl, sizeof sddl, warning, sizeof warning), 0);
     print_message("default: %s%s%s\n", sddl, warning[0] ? "\nwarning: " : "", warning);
     assert_true(strncmp(sddl, "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;S-1-5-", 42) == 0);
     const char *tail = "(A;;0x12019b;;;AU)";
@@ -250,16 +250,16 @@ static void service_dacl_names_the_service_and_the_client_group(void **state)
     assert_true(parses(sddl));
 
     assert_int_equal(
-        wqi_service_sddl("WorkQueueService", "BU", sddl, sizeof sddl, warning, sizeof warning), 0);
+        wqd_service_sddl("WorkQueueService", "BU", sddl, sizeof sddl, warning, sizeof warning), 0);
     tail = "(A;;0x12019b;;;BU)";
     assert_string_equal(sddl + strlen(sddl) - strlen(tail), tail);
-    assert_int_equal(wqi_service_sddl("WorkQueueService", "S-1-5-32-545", sddl, sizeof sddl,
+    assert_int_equal(wqd_service_sddl("WorkQueueService", "S-1-5-32-545", sddl, sizeof sddl,
                                       warning, sizeof warning),
                      0);
     tail = "(A;;0x12019b;;;S-1-5-32-545)";
     assert_string_equal(sddl + strlen(sddl) - strlen(tail), tail);
 
-    assert_int_equal(wqi_service_sddl("WorkQueueService", "no-such-group-wq", sddl, sizeof sddl,
+    assert_int_equal(wqd_service_sddl("WorkQueueService", "no-such-group-wq", sddl, sizeof sddl,
                                       warning, sizeof warning),
                      -1);
     assert_non_null(strstr(warning, "no-such-group-wq"));

@@ -17,8 +17,9 @@ workq_add_test(npipe.robustness test_npipe_robustness)
 # control handler, the event log sink and the service DACL through their
 # seams, linking the service sources directly:
 workq_test_exe(test_service_status ${CMAKE_CURRENT_LIST_DIR}/test_service_status.c)
-target_sources(test_service_status PRIVATE ${WORKQ_SERVICE_SOURCES})
-target_include_directories(test_service_status PRIVATE ${PROJECT_SOURCE_DIR}/src/daemon)
+target_sources(test_service_status PRIVATE ${WORKQD_SERVICE_SOURCES})
+target_include_directories(test_service_status PRIVATE ${PROJECT_SOURCE_DIR}/src/daemon
+  ${PROJECT_SOURCE_DIR}/src/daemon/windows)
 workq_add_test(service.status test_service_status)
 # ... and the real thing under the SCM (Wine's services.exe in CI): run in
 # the directory holding workqd, like the process tests.

@@ -6,8 +6,8 @@
  * (seams): SetServiceStatus and ReportEventW. Tests replace them; nothing
  * else does.
  */
-#ifndef WQI_SERVICE_H
-#define WQI_SERVICE_H
+#ifndef WQD_SERVICE_H
+#define WQD_SERVICE_H
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -16,7 +16,7 @@
 
 #include <workq/server.h>
 
-#define WQI_SERVICE_DEFAULT_NAME "WorkQueueService"
+#define WQD_SERVICE_DEFAULT_NAME "WorkQueueService"
 
 /* ---- status state machine (service.c) ----------------------------------
  * START_PENDING (checkpoint 1, 2, … on real progress, no controls
@@ -24,21 +24,21 @@
  * (checkpoints) → STOPPED, reported exactly once. Thread-safe: the control
  * handler runs on the dispatcher's thread, the rest on the service thread. */
 
-typedef BOOL(WINAPI *wqi_set_service_status_fn)(SERVICE_STATUS_HANDLE h, LPSERVICE_STATUS st);
+typedef BOOL(WINAPI *wqd_set_service_status_fn)(SERVICE_STATUS_HANDLE h, LPSERVICE_STATUS st);
 /* The seam: SetServiceStatus unless a test replaced it. */
-extern wqi_set_service_status_fn wqi_service_set_status;
+extern wqd_set_service_status_fn wqd_service_set_status;
 
 /* Enter START_PENDING (checkpoint 1) for handle h. */
-void wqi_service_status_begin(SERVICE_STATUS_HANDLE h);
+void wqd_service_status_begin(SERVICE_STATUS_HANDLE h);
 /* Enter STOPPED with the program's exit status: 0 → NO_ERROR, otherwise
  * ERROR_SERVICE_SPECIFIC_ERROR with dwServiceSpecificExitCode = status.
  * Only the first call reports; later ones do nothing. */
-void wqi_service_status_end(int status);
+void wqd_service_status_end(int status);
 /* The HandlerEx registered with the SCM. STOP, SHUTDOWN and PRESHUTDOWN
  * report STOP_PENDING and set the stop event Local\workqd-stop-<pid> that
  * workqd waits on (daemon.c), then return at once; INTERROGATE returns
  * NO_ERROR; anything else ERROR_CALL_NOT_IMPLEMENTED. */
-DWORD WINAPI wqi_service_control(DWORD control, DWORD type, LPVOID data, LPVOID ctx);
+DWORD WINAPI wqd_service_control(DWORD control, DWORD type, LPVOID data, LPVOID ctx);
 
 /* The pipe security descriptor of service `name` (UTF-8):
  * D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;<service SID>)[(A;;GA;;;<process
@@ -47,33 +47,33 @@ DWORD WINAPI wqi_service_control(DWORD control, DWORD type, LPVOID data, LPVOID 
  * user's SID, and *warning says so. client_group: a SID string, an SDDL
  * alias (AU, BU, …) or an account name; NULL is AU. Returns 0, or -1 with
  * a message in *warning (unknown group, no room). */
-int wqi_service_sddl(const char *name, const char *client_group, char *buf, size_t size,
+int wqd_service_sddl(const char *name, const char *client_group, char *buf, size_t size,
                      char *warning, size_t warning_size);
 
 /* ---- event log (eventlog.c) -------------------------------------------- */
 
-typedef BOOL(WINAPI *wqi_report_event_fn)(HANDLE log, WORD type, WORD category, DWORD id, PSID user,
+typedef BOOL(WINAPI *wqd_report_event_fn)(HANDLE log, WORD type, WORD category, DWORD id, PSID user,
                                           WORD nstrings, DWORD data_size, LPCWSTR *strings,
                                           LPVOID data);
 /* The seam: ReportEventW unless a test replaced it. */
-extern wqi_report_event_fn wqi_eventlog_report;
+extern wqd_report_event_fn wqd_eventlog_report;
 
-/* Register event source `source` (UTF-8); after this, wqi_eventlog_write
+/* Register event source `source` (UTF-8); after this, wqd_eventlog_write
  * reports through the seam. */
-void wqi_eventlog_open(const char *source);
-/* Nonzero between wqi_eventlog_open and wqi_eventlog_close. */
-int wqi_eventlog_is_open(void);
+void wqd_eventlog_open(const char *source);
+/* Nonzero between wqd_eventlog_open and wqd_eventlog_close. */
+int wqd_eventlog_is_open(void);
 /* One line: ERROR → EVENTLOG_ERROR_TYPE, WARN → WARNING, else
  * INFORMATION; event id 1000 + level. Thread-safe. Nothing if not open. */
-void wqi_eventlog_write(wq_log_level level, const char *line);
-void wqi_eventlog_close(void);
+void wqd_eventlog_write(wq_log_level level, const char *line);
+void wqd_eventlog_close(void);
 
 /* ---- SCM subcommands (service_install.c) -------------------------------- */
 
 /* Nonzero if s is install, uninstall, start, stop or status. */
-int wqi_service_is_command(const char *s);
+int wqd_service_is_command(const char *s);
 /* Run subcommand argv[0] with its options argv[1..argc). Returns the exit
  * status: 0 done, 1 failed, 2 bad options, 3 (status) not running. */
-int wqi_service_command(int argc, char **argv);
+int wqd_service_command(int argc, char **argv);
 
-#endif /* WQI_SERVICE_H */
+#endif /* WQD_SERVICE_H */

@@ -12,15 +12,16 @@
 #include <grp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include <bsd/string.h>
+
 #include "daemon.h"
-#include "uds_adopt.h"
 
 /* sd_listen_fds(3): passed descriptors start here. */
 #define LISTEN_FDS_START 3
@@ -48,7 +49,7 @@ static wq_err notify_address(const char *env, struct sockaddr_un *sa, socklen_t 
     return WQ_OK;
 }
 
-wq_err wqi_daemon_notify(const char *state)
+wq_err wqd_notify(const char *state)
 {
     const char *env = getenv("NOTIFY_SOCKET");
     if (env == NULL || env[0] == '\0') {
@@ -96,7 +97,36 @@ static int parse_decimal(const char *s, unsigned long max, unsigned long *out)
     return 1;
 }
 
-wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size)
+/* The address fd is bound to, for the log: the socket path, "@name" for
+ * Linux's abstract namespace, or "(unnamed socket)"; "" if it cannot be
+ * read. Truncated to size. */
+static void socket_name(int fd, char *buf, size_t size)
+{
+    if (size == 0) {
+        return;
+    }
+    buf[0] = '\0';
+    struct sockaddr_un sa;
+    socklen_t n = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &n) != 0) {
+        return;
+    }
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    size_t len = n > off ? (size_t)n - off : 0;
+    if (len > sizeof sa.sun_path) {
+        len = sizeof sa.sun_path;
+    }
+    if (len == 0) {
+        strlcpy(buf, "(unnamed socket)", size);
+    } else if (sa.sun_path[0] == '\0') { /* abstract: shown as "@name" */
+        snprintf(buf, size, "@%.*s", (int)(len - 1), sa.sun_path + 1);
+    } else {
+        snprintf(buf, size, "%.*s", (int)strnlen(sa.sun_path, len), sa.sun_path);
+    }
+}
+
+wq_err wqd_inherited_listener(wq_listener **out, char *name, size_t size)
 {
     *out = NULL;
     if (size > 0) {
@@ -127,17 +157,15 @@ wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size)
          * not ours to guess about. */
         return WQ_EINVAL;
     }
-    wq_err err = wqi_uds_listener_adopt(LISTEN_FDS_START, out);
+    wq_err err = wq_listener_adopt(NULL, LISTEN_FDS_START, out);
     if (err != WQ_OK) {
         return err;
     }
-    if (size > 0 && wqi_uds_socket_name(LISTEN_FDS_START, name, size) != WQ_OK) {
-        name[0] = '\0';
-    }
+    socket_name(LISTEN_FDS_START, name, size);
     return WQ_OK;
 }
 
-wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
+wq_err wqd_group_id(const char *name, uint32_t *gid)
 {
     if (name == NULL || name[0] == '\0') {
         return WQ_EINVAL;
@@ -150,7 +178,7 @@ wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
     long hint = sysconf(_SC_GETGR_R_SIZE_MAX);
     size_t size = hint > 0 ? (size_t)hint : 1024;
     for (;;) {
-        char *buf = wqi_malloc(size);
+        char *buf = malloc(size);
         if (buf == NULL) {
             return WQ_ENOMEM;
         }
@@ -158,7 +186,7 @@ wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
         struct group *found = NULL;
         int rc = getgrnam_r(name, &gr, buf, size, &found);
         if (rc == ERANGE && size < (1u << 20)) {
-            wqi_free(buf);
+            free(buf);
             size *= 2;
             continue;
         }
@@ -170,7 +198,7 @@ wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
         } else {
             *gid = (uint32_t)gr.gr_gid;
         }
-        wqi_free(buf);
+        free(buf);
         return err;
     }
 }

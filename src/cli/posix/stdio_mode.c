@@ -3,13 +3,13 @@
  * in any sane locale). */
 #include "stdio_mode.h"
 
-int wqi_stdio_binary(FILE *f)
+int wqc_stdio_binary(FILE *f)
 {
     (void)f;
     return 0;
 }
 
-int wqi_cli_utf8_args(int *argc, char ***argv)
+int wqc_utf8_args(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;

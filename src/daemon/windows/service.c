@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "platform.h"
 #include "service.h"
 
 #include <sddl.h>
@@ -30,7 +29,7 @@
 #define STOP_WAIT_HINT_MS 30000
 #define EXIT_USAGE 2
 
-wqi_set_service_status_fn wqi_service_set_status = SetServiceStatus;
+wqd_set_service_status_fn wqd_service_set_status = SetServiceStatus;
 
 /* ---- the state machine -------------------------------------------------- */
 
@@ -43,10 +42,10 @@ static int st_stopped; /* STOPPED reported: nothing more, ever */
 static void report_locked(void)
 {
     SERVICE_STATUS copy = st;
-    wqi_service_set_status(st_handle, &copy);
+    wqd_service_set_status(st_handle, &copy);
 }
 
-void wqi_service_status_begin(SERVICE_STATUS_HANDLE h)
+void wqd_service_status_begin(SERVICE_STATUS_HANDLE h)
 {
     AcquireSRWLockExclusive(&st_lock);
     st_handle = h;
@@ -62,7 +61,7 @@ void wqi_service_status_begin(SERVICE_STATUS_HANDLE h)
     ReleaseSRWLockExclusive(&st_lock);
 }
 
-void wqi_service_progress(void)
+void wqd_service_progress(void)
 {
     AcquireSRWLockExclusive(&st_lock);
     if (st_active && !st_stopped &&
@@ -73,7 +72,7 @@ void wqi_service_progress(void)
     ReleaseSRWLockExclusive(&st_lock);
 }
 
-void wqi_service_running(void)
+void wqd_service_running(void)
 {
     AcquireSRWLockExclusive(&st_lock);
     if (st_active && !st_stopped && st.dwCurrentState == SERVICE_START_PENDING) {
@@ -110,12 +109,12 @@ static int enter_stopping(void)
     return left_running;
 }
 
-void wqi_service_stopping(void)
+void wqd_service_stopping(void)
 {
     (void)enter_stopping();
 }
 
-void wqi_service_status_end(int status)
+void wqd_service_status_end(int status)
 {
     AcquireSRWLockExclusive(&st_lock);
     if (st_active && !st_stopped) {
@@ -150,7 +149,7 @@ static void request_stop(void)
     }
 }
 
-DWORD WINAPI wqi_service_control(DWORD control, DWORD type, LPVOID data, LPVOID ctx)
+DWORD WINAPI wqd_service_control(DWORD control, DWORD type, LPVOID data, LPVOID ctx)
 {
     (void)type;
     (void)data;
@@ -162,7 +161,7 @@ DWORD WINAPI wqi_service_control(DWORD control, DWORD type, LPVOID data, LPVOID 
         /* Report first: a second STOP while we still look RUNNING makes
          * Wine's services.exe kill the process. */
         if (enter_stopping()) {
-            wqi_service_log(WQ_LOG_INFO, control == SERVICE_CONTROL_STOP
+            wqd_service_log(WQ_LOG_INFO, control == SERVICE_CONTROL_STOP
                                              ? "stop requested by the service control manager"
                                              : "system shutdown: stopping");
         }
@@ -179,18 +178,18 @@ DWORD WINAPI wqi_service_control(DWORD control, DWORD type, LPVOID data, LPVOID 
 
 static volatile LONG as_service; /* set once ServiceMain runs */
 
-int wqi_service_log(wq_log_level level, const char *line)
+int wqd_service_log(wq_log_level level, const char *line)
 {
     if (InterlockedCompareExchange(&as_service, 0, 0) == 0) {
         return 0;
     }
-    wqi_eventlog_write(level, line);
+    wqd_eventlog_write(level, line);
     return 1;
 }
 
 static void log_text(wq_log_level level, const char *line)
 {
-    if (!wqi_service_log(level, line)) {
+    if (!wqd_service_log(level, line)) {
         fprintf(stderr, "workqd: %s\n", line);
     }
 }
@@ -242,7 +241,7 @@ static int group_trustee(const char *group, char *buf, size_t size)
     return lookup_account(w, buf, size);
 }
 
-int wqi_service_sddl(const char *name, const char *client_group, char *buf, size_t size,
+int wqd_service_sddl(const char *name, const char *client_group, char *buf, size_t size,
                      char *warning, size_t warning_size)
 {
     warning[0] = '\0';
@@ -254,8 +253,9 @@ int wqi_service_sddl(const char *name, const char *client_group, char *buf, size
         snprintf(warning, warning_size, "unknown client group '%s'", client_group);
         return -1;
     }
-    char self[200];
-    wqi_process_sid(self, sizeof self);
+    wq_peer me;
+    (void)wq_process_identity(&me);
+    const char *self = me.sid;
     char service[200];
     wchar_t account[300] = L"NT SERVICE\\";
     if (MultiByteToWideChar(CP_ACP, 0, name, -1, account + 11, 280) == 0) {
@@ -324,9 +324,9 @@ static int check_sddl(const char *sddl, DWORD *code)
 
 /* ---- ServiceMain -------------------------------------------------------- */
 
-static wqi_service_run_fn svc_run;
+static wqd_service_run_fn svc_run;
 static void *svc_ctx;
-static char svc_name[257] = WQI_SERVICE_DEFAULT_NAME;
+static char svc_name[257] = WQD_SERVICE_DEFAULT_NAME;
 static wchar_t svc_wname[257];
 static const char *svc_group; /* --client-group, or NULL */
 static const char *svc_sddl;  /* --pipe-sddl, or NULL */
@@ -339,28 +339,28 @@ static int svc_status = 1;
  * the SCM still gets STOPPED, with an exit code, not a vanished process. */
 static void exit_during_service(void)
 {
-    if (wqi_eventlog_is_open()) {
+    if (wqd_eventlog_is_open()) {
         /* Still starting: workqd's usage message went to a stderr no one
          * reads. */
-        wqi_eventlog_write(WQ_LOG_ERROR, "workqd exited while starting: bad options in the "
+        wqd_eventlog_write(WQ_LOG_ERROR, "workqd exited while starting: bad options in the "
                                          "service's command line? Run it with them in a console "
                                          "to see the message");
-        wqi_eventlog_close();
+        wqd_eventlog_close();
     }
-    wqi_service_status_end(EXIT_USAGE);
+    wqd_service_status_end(EXIT_USAGE);
 }
 
 static void WINAPI service_main(DWORD argc, LPWSTR *argv)
 {
     (void)argc;
     (void)argv;
-    SERVICE_STATUS_HANDLE h = RegisterServiceCtrlHandlerExW(svc_wname, wqi_service_control, NULL);
+    SERVICE_STATUS_HANDLE h = RegisterServiceCtrlHandlerExW(svc_wname, wqd_service_control, NULL);
     if (h == NULL) {
         return; /* nothing to report to */
     }
-    wqi_eventlog_open(svc_name);
+    wqd_eventlog_open(svc_name);
     InterlockedExchange(&as_service, 1);
-    wqi_service_status_begin(h);
+    wqd_service_status_begin(h);
     atexit(exit_during_service);
 
     if (svc_sddl != NULL) {
@@ -373,20 +373,20 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
                      svc_sddl, (unsigned long)code);
             log_text(WQ_LOG_ERROR, line);
             svc_status = EXIT_USAGE;
-            wqi_eventlog_close();
-            wqi_service_status_end(svc_status);
+            wqd_eventlog_close();
+            wqd_service_status_end(svc_status);
             return;
         }
     } else {
         char warning[512];
-        if (wqi_service_sddl(svc_name, svc_group, svc_default_sddl, sizeof svc_default_sddl,
+        if (wqd_service_sddl(svc_name, svc_group, svc_default_sddl, sizeof svc_default_sddl,
                              warning, sizeof warning) != 0) {
             char line[600];
             snprintf(line, sizeof line, "%s; not starting", warning);
             log_text(WQ_LOG_ERROR, line);
             svc_status = EXIT_USAGE;
-            wqi_eventlog_close();
-            wqi_service_status_end(svc_status);
+            wqd_eventlog_close();
+            wqd_service_status_end(svc_status);
             return;
         }
         if (warning[0] != '\0') {
@@ -396,18 +396,18 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         svc_argv[svc_argc++] = svc_default_sddl;
         svc_argv[svc_argc] = NULL;
     }
-    wqi_service_progress();
+    wqd_service_progress();
 
     svc_status = svc_run(svc_argc, svc_argv, svc_ctx);
-    wqi_eventlog_close();
-    wqi_service_status_end(svc_status);
+    wqd_eventlog_close();
+    wqd_service_status_end(svc_status);
     /* No work after STOPPED (WS-2): return to the dispatcher. */
 }
 
-int wqi_service_main(int argc, char **argv, wqi_service_run_fn run, void *ctx)
+int wqd_service_main(int argc, char **argv, wqd_service_run_fn run, void *ctx)
 {
-    if (argc >= 2 && wqi_service_is_command(argv[1])) {
-        return wqi_service_command(argc - 1, argv + 1);
+    if (argc >= 2 && wqd_service_is_command(argv[1])) {
+        return wqd_service_command(argc - 1, argv + 1);
     }
     int service = 0;
     for (int i = 1; i < argc; i++) {

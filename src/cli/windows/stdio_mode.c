@@ -12,12 +12,12 @@
 
 #include "stdio_mode.h"
 
-int wqi_stdio_binary(FILE *f)
+int wqc_stdio_binary(FILE *f)
 {
     return _setmode(_fileno(f), _O_BINARY) == -1 ? -1 : 0;
 }
 
-int wqi_cli_utf8_args(int *argc, char ***argv)
+int wqc_utf8_args(int *argc, char ***argv)
 {
     int n = 0;
     LPWSTR *wide = CommandLineToArgvW(GetCommandLineW(), &n);

@@ -6,7 +6,7 @@
  * registered, so the Event Viewer prefixes the text with "The description
  * for Event ID … cannot be found"; the line itself is the event's only
  * insertion string and is shown in full. ReportEventW goes through a seam
- * (wqi_eventlog_report) so that tests can capture what would be logged —
+ * (wqd_eventlog_report) so that tests can capture what would be logged —
  * Wine's ReportEventW is a stub that returns TRUE.
  */
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 
 #include "service.h"
 
-wqi_report_event_fn wqi_eventlog_report = ReportEventW;
+wqd_report_event_fn wqd_eventlog_report = ReportEventW;
 
 static SRWLOCK ev_lock = SRWLOCK_INIT;
 static HANDLE ev_source;
 static int ev_open;
 
-void wqi_eventlog_open(const char *source)
+void wqd_eventlog_open(const char *source)
 {
     wchar_t w[257];
     if (MultiByteToWideChar(CP_ACP, 0, source, -1, w, 257) == 0) {
@@ -33,7 +33,7 @@ void wqi_eventlog_open(const char *source)
     ReleaseSRWLockExclusive(&ev_lock);
 }
 
-int wqi_eventlog_is_open(void)
+int wqd_eventlog_is_open(void)
 {
     AcquireSRWLockShared(&ev_lock);
     int open = ev_open;
@@ -41,7 +41,7 @@ int wqi_eventlog_is_open(void)
     return open;
 }
 
-void wqi_eventlog_write(wq_log_level level, const char *line)
+void wqd_eventlog_write(wq_log_level level, const char *line)
 {
     WORD type = EVENTLOG_INFORMATION_TYPE;
     if (level == WQ_LOG_ERROR) {
@@ -62,14 +62,14 @@ void wqi_eventlog_write(wq_log_level level, const char *line)
     LPCWSTR strings[1];
     strings[0] = w;
     AcquireSRWLockExclusive(&ev_lock);
-    if (ev_open && (ev_source != NULL || wqi_eventlog_report != ReportEventW)) {
-        wqi_eventlog_report(ev_source, type, 0, 1000u + (DWORD)level, NULL, 1, 0, strings, NULL);
+    if (ev_open && (ev_source != NULL || wqd_eventlog_report != ReportEventW)) {
+        wqd_eventlog_report(ev_source, type, 0, 1000u + (DWORD)level, NULL, 1, 0, strings, NULL);
     }
     ReleaseSRWLockExclusive(&ev_lock);
     free(w);
 }
 
-void wqi_eventlog_close(void)
+void wqd_eventlog_close(void)
 {
     AcquireSRWLockExclusive(&ev_lock);
     if (ev_source != NULL) {

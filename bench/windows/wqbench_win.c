@@ -1,6 +1,6 @@
 /* wqbench_win.c — issue 5, scenario 7: workq over its named pipe against a
  * raw message-mode named-pipe ping-pong, both on Windows (run under Wine by
- * bench/wine.sh). Windows only; built by bench/win/CMakeLists.txt.
+ * bench/wine.sh). Windows only; built by bench/windows/CMakeLists.txt.
  *
  * Server:
  *   wqbench-win serve-pipe <pipe>   raw echo written straight on Win32: a
@@ -430,7 +430,7 @@ static int cmd_run(int argc, char **argv, int check)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        die("usage: see the comment at the top of bench/win/wqbench_win.c");
+        die("usage: see the comment at the top of bench/windows/wqbench_win.c");
     }
     if (is(argv[1], "serve-pipe") && argc == 3) {
         serve_pipe(argv[2]);

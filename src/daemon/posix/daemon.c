@@ -8,16 +8,16 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bsd/libutil.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
-#include "alloc.h"
 #include "daemon.h"
 
-struct wqi_pidfile {
+struct wqd_pidfile {
     struct pidfh *fh;
 };
 
@@ -30,7 +30,7 @@ static sigset_t stop_signals(void)
     return set;
 }
 
-void wqi_daemon_init_signals(void)
+void wqd_init_signals(void)
 {
     /* Blocked in the main thread before any other starts, so every thread
      * inherits the mask and only sigwait ever sees these signals: no
@@ -41,7 +41,7 @@ void wqi_daemon_init_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-void wqi_daemon_init_heap(void)
+void wqd_init_heap(void)
 {
 #if defined(__GLIBC__)
     /* Per-thread arenas give their heaps back to the OS as soon as a whole
@@ -53,7 +53,7 @@ void wqi_daemon_init_heap(void)
      * unmapping) each large block on its own. */
     (void)mallopt(M_ARENA_MAX, 1);
     (void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    (void)mallopt(M_TRIM_THRESHOLD, (int)WQI_HEAP_RETAIN);
+    (void)mallopt(M_TRIM_THRESHOLD, (int)WQD_HEAP_RETAIN);
 #endif
 }
 
@@ -72,7 +72,7 @@ static size_t heap_free_bytes(void)
 #endif
 }
 
-/* Called every WQI_HEAP_CHECK_MS: memory that was already free at the
+/* Called every WQD_HEAP_CHECK_MS: memory that was already free at the
  * previous check and still is has not been needed for a whole interval,
  * so it goes back to the OS (kept between 10 and 20 s, like an allocator
  * with decay). The cost when a burst does come back later is one refill
@@ -91,11 +91,11 @@ static void heap_check(size_t *was_free)
 #endif
 }
 
-const char *wqi_daemon_wait_for_stop(wq_server *s)
+const char *wqd_wait_for_stop(wq_server *s)
 {
     (void)s; /* POSIX stops only on a signal */
     sigset_t set = stop_signals();
-    struct timespec tick = {WQI_HEAP_CHECK_MS / 1000, 0};
+    struct timespec tick = {WQD_HEAP_CHECK_MS / 1000, 0};
     size_t was_free = 0;
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -115,11 +115,11 @@ static wq_err pidfile_err(int e)
     return e == EEXIST ? WQ_EADDRINUSE : wq_err_from_os(e);
 }
 
-wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
+wq_err wqd_pidfile_open(const char *path, wqd_pidfile **out, unsigned long *other_pid)
 {
     *out = NULL;
     *other_pid = 0;
-    wqi_pidfile *p = wqi_calloc(1, sizeof *p);
+    wqd_pidfile *p = calloc(1, sizeof *p);
     if (p == NULL) {
         return WQ_ENOMEM;
     }
@@ -127,7 +127,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     p->fh = pidfile_open(path, 0644, &other);
     if (p->fh == NULL) {
         int e = errno;
-        wqi_free(p);
+        free(p);
         *other_pid = other > 0 ? (unsigned long)other : 0;
         return pidfile_err(e);
     }
@@ -135,20 +135,20 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     return WQ_OK;
 }
 
-wq_err wqi_pidfile_write(wqi_pidfile *p)
+wq_err wqd_pidfile_write(wqd_pidfile *p)
 {
     return pidfile_write(p->fh) == 0 ? WQ_OK : pidfile_err(errno);
 }
 
-void wqi_pidfile_close(wqi_pidfile *p)
+void wqd_pidfile_close(wqd_pidfile *p)
 {
     if (p != NULL) {
         pidfile_remove(p->fh);
-        wqi_free(p);
+        free(p);
     }
 }
 
-void wqi_daemon_timestamp(char *buf, size_t size)
+void wqd_timestamp(char *buf, size_t size)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -160,7 +160,7 @@ void wqi_daemon_timestamp(char *buf, size_t size)
 }
 
 /* No service manager protocol of the Windows kind here (daemon.h). */
-int wqi_service_main(int argc, char **argv, wqi_service_run_fn run, void *ctx)
+int wqd_service_main(int argc, char **argv, wqd_service_run_fn run, void *ctx)
 {
     (void)argc;
     (void)argv;
@@ -169,21 +169,26 @@ int wqi_service_main(int argc, char **argv, wqi_service_run_fn run, void *ctx)
     return -1;
 }
 
-void wqi_service_progress(void)
+void wqd_service_progress(void)
 {
 }
 
-void wqi_service_running(void)
+void wqd_service_running(void)
 {
 }
 
-void wqi_service_stopping(void)
+void wqd_service_stopping(void)
 {
 }
 
-int wqi_service_log(wq_log_level level, const char *line)
+int wqd_service_log(wq_log_level level, const char *line)
 {
     (void)level;
     (void)line;
     return 0;
+}
+
+unsigned long wqd_pid(void)
+{
+    return (unsigned long)getpid();
 }

@@ -1,11 +1,15 @@
 /* daemon.c (Windows) — console stop events, pid file, timestamps for
  * workqd. (Running under the Service Control Manager is separate.) */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
 #include "daemon.h"
-#include "platform.h"
 
 /* How a console workqd is asked to stop: Ctrl-C, Ctrl-Break or closing the
  * console — and, for tools and tests that share no console with it (Wine
@@ -31,7 +35,7 @@ static BOOL WINAPI on_console_event(DWORD event)
     }
 }
 
-void wqi_daemon_init_signals(void)
+void wqd_init_signals(void)
 {
     /* Created first thing, so it exists before anyone can see the server
      * answer and try to stop it. */
@@ -41,12 +45,12 @@ void wqi_daemon_init_signals(void)
     SetConsoleCtrlHandler(on_console_event, TRUE);
 }
 
-void wqi_daemon_init_heap(void)
+void wqd_init_heap(void)
 {
     /* The Windows heap decommits large free blocks by itself; see daemon.h. */
 }
 
-const char *wqi_daemon_wait_for_stop(wq_server *s)
+const char *wqd_wait_for_stop(wq_server *s)
 {
     (void)s;
     if (stop_handle == NULL) {
@@ -68,7 +72,7 @@ const char *wqi_daemon_wait_for_stop(wq_server *s)
     }
 }
 
-struct wqi_pidfile {
+struct wqd_pidfile {
     HANDLE h;
     wchar_t path[MAX_PATH];
 };
@@ -83,7 +87,7 @@ static wq_err pidfile_err(DWORD e)
     return wq_err_from_os((long)e);
 }
 
-wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *other_pid)
+wq_err wqd_pidfile_open(const char *path, wqd_pidfile **out, unsigned long *other_pid)
 {
     *out = NULL;
     *other_pid = 0;
@@ -91,7 +95,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath, MAX_PATH) == 0) {
         return WQ_EINVAL;
     }
-    wqi_pidfile *p = wqi_calloc(1, sizeof *p);
+    wqd_pidfile *p = calloc(1, sizeof *p);
     if (p == NULL) {
         return WQ_ENOMEM;
     }
@@ -103,7 +107,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
                        FILE_ATTRIBUTE_NORMAL, NULL);
     if (p->h == INVALID_HANDLE_VALUE) {
         wq_err err = pidfile_err(GetLastError());
-        wqi_free(p);
+        free(p);
         return err;
     }
     memcpy(p->path, wpath, sizeof wpath);
@@ -111,7 +115,7 @@ wq_err wqi_pidfile_open(const char *path, wqi_pidfile **out, unsigned long *othe
     return WQ_OK;
 }
 
-wq_err wqi_pidfile_write(wqi_pidfile *p)
+wq_err wqd_pidfile_write(wqd_pidfile *p)
 {
     char text[32];
     int n = snprintf(text, sizeof text, "%lu\n", (unsigned long)GetCurrentProcessId());
@@ -124,16 +128,16 @@ wq_err wqi_pidfile_write(wqi_pidfile *p)
     return WQ_OK;
 }
 
-void wqi_pidfile_close(wqi_pidfile *p)
+void wqd_pidfile_close(wqd_pidfile *p)
 {
     if (p != NULL) {
         CloseHandle(p->h);
         DeleteFileW(p->path);
-        wqi_free(p);
+        free(p);
     }
 }
 
-void wqi_daemon_timestamp(char *buf, size_t size)
+void wqd_timestamp(char *buf, size_t size)
 {
     SYSTEMTIME t;
     GetSystemTime(&t);
@@ -144,13 +148,13 @@ void wqi_daemon_timestamp(char *buf, size_t size)
 
 /* systemd's notify and socket-activation protocols have no Windows
  * counterpart (daemon.h); the SCM's status reports are the service code's. */
-wq_err wqi_daemon_notify(const char *state)
+wq_err wqd_notify(const char *state)
 {
     (void)state;
     return WQ_OK;
 }
 
-wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size)
+wq_err wqd_inherited_listener(wq_listener **out, char *name, size_t size)
 {
     *out = NULL;
     if (size > 0) {
@@ -159,9 +163,14 @@ wq_err wqi_daemon_inherited_listener(wq_listener **out, char *name, size_t size)
     return WQ_ENOENT;
 }
 
-wq_err wqi_daemon_group_id(const char *name, uint32_t *gid)
+wq_err wqd_group_id(const char *name, uint32_t *gid)
 {
     (void)name;
     (void)gid;
     return WQ_EINVAL; /* no Unix groups: --socket-group is POSIX-only */
+}
+
+unsigned long wqd_pid(void)
+{
+    return (unsigned long)GetCurrentProcessId();
 }

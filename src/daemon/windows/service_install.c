@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform.h"
 #include "service.h"
 
 #define EXIT_OK 0
@@ -28,7 +27,7 @@
 
 static const char *const commands[] = {"install", "uninstall", "start", "stop", "status"};
 
-int wqi_service_is_command(const char *s)
+int wqd_service_is_command(const char *s)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(s, commands[i]) == 0) {
@@ -157,7 +156,7 @@ static int parse(int argc, char **argv, struct cmd *c)
 {
     memset(c, 0, sizeof *c);
     c->verb = argv[0];
-    strcpy(c->name, WQI_SERVICE_DEFAULT_NAME);
+    strcpy(c->name, WQD_SERVICE_DEFAULT_NAME);
     int install = strcmp(c->verb, "install") == 0;
     c->pass = calloc((size_t)argc + 1, sizeof *c->pass);
     if (c->pass == NULL) {
@@ -232,7 +231,7 @@ static int wait_while(SC_HANDLE svc, DWORD pending1, DWORD pending2, SERVICE_STA
         if (waited >= POLL_LIMIT_MS) {
             return -1;
         }
-        wqi_sleep_ms(POLL_STEP_MS);
+        Sleep(POLL_STEP_MS);
     }
 }
 
@@ -284,7 +283,7 @@ static int do_install(struct cmd *c)
         wcscat(account, c->wname);
     }
     wchar_t display[300];
-    if (strcmp(c->name, WQI_SERVICE_DEFAULT_NAME) == 0) {
+    if (strcmp(c->name, WQD_SERVICE_DEFAULT_NAME) == 0) {
         wcscpy(display, L"Work Queue Service");
     } else {
         swprintf(display, 300, L"Work Queue Service (%ls)", c->wname);
@@ -515,7 +514,7 @@ static int do_status(const struct cmd *c)
     return status;
 }
 
-int wqi_service_command(int argc, char **argv)
+int wqd_service_command(int argc, char **argv)
 {
     struct cmd c;
     int status = parse(argc, argv, &c);

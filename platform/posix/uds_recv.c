@@ -1,0 +1,183 @@
+/* uds_recv.c (POSIX) — receiving: the read buffer and the frame decoder
+ * (the uds backend; overview in uds.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "alloc.h"
+#include "frame.h"
+#include "platform.h"
+#include "transport_ops.h"
+#include "uds_int.h"
+#include "uds_path.h"
+
+/* ---- receive ---------------------------------------------------------- */
+
+/* Give the buffered bytes to the decoder. Stops at the first whole message
+ * (the rest stays buffered for the next recv). Also called with nothing
+ * buffered so that a body allocation that failed earlier is retried. */
+static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
+{
+    size_t used;
+    wq_err err = wqi_frame_feed(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos, &used, msg, msg_len);
+    c->rpos += used;
+    if (c->rpos == c->rend) {
+        c->rpos = c->rend = 0;
+    }
+    return err;
+}
+
+/* One read from the socket (the buffer is empty when this is called):
+ * blocking, bounded by SO_RCVTIMEO, unless flags has MSG_DONTWAIT. Inside a body, the missing body
+ * bytes go straight into the message and what follows them into the buffer; otherwise everything
+ * goes to the buffer. Returns what recvmsg returned (errno set on -1; EAGAIN: the timeout passed).
+ */
+static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_len)
+{
+    uint8_t *space;
+    size_t want;
+    wqi_frame_body_space(&c->dec, &space, &want);
+    struct iovec iov[2] = {{space, want}, {c->rbuf, sizeof c->rbuf}};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = want > 0 ? iov : iov + 1;
+    m.msg_iovlen = want > 0 ? 2 : 1;
+    ssize_t n = recvmsg(c->fd, &m, flags);
+    if (n > 0) {
+        size_t body = (size_t)n < want ? (size_t)n : want;
+        if (want > 0) {
+            wqi_frame_body_commit(&c->dec, body, msg, msg_len);
+        }
+        c->rend = (size_t)n - body;
+    }
+    return n;
+}
+
+/* Bound the next blocking read by deadline: WQ_ETIMEDOUT if it has
+ * passed. setsockopt is skipped while the value set last is no longer
+ * than what is left and not much shorter, so a connection whose calls all
+ * use the same timeout sets it about once; a read that times out a little
+ * early just goes round again with what is left. */
+static wq_err arm_timeout(struct uds_conn *c, int64_t deadline)
+{
+    int ms = wqi_remaining_ms(deadline);
+    if (ms == 0) {
+        return WQ_ETIMEDOUT;
+    }
+    int cur = c->rcvtimeo_ms;
+    int fits = ms < 0 ? cur == -1 : cur > 0 && cur <= ms && cur >= ms - ms / 8;
+    if (fits) {
+        return WQ_OK;
+    }
+    struct timeval tv = {0, 0}; /* zero: no timeout */
+    if (ms > 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+    }
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+        c->rcvtimeo_ms = -2;
+        return wq_err_from_os(errno);
+    }
+    c->rcvtimeo_ms = ms;
+    return WQ_OK;
+}
+
+/* Remember when the message now being received began, for
+ * wq_conn_set_message_timeout; forget it once no message is in progress. */
+static void note_progress(struct uds_conn *c)
+{
+    if (!wqi_frame_in_progress(&c->dec)) {
+        c->msg_started = 0;
+    } else if (c->msg_started == 0) {
+        c->msg_started = wqi_clock_ms();
+    }
+}
+
+/* The receive's deadline, shortened to the message timeout while a
+ * message is partly in. */
+static int64_t message_deadline(const struct uds_conn *c, int64_t deadline)
+{
+    int limit = c->base.message_timeout_ms;
+    if (limit < 0 || c->msg_started == 0) {
+        return deadline;
+    }
+    int64_t cut = c->msg_started + limit;
+    return cut < deadline ? cut : deadline;
+}
+
+wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
+{
+    struct uds_conn *c = (struct uds_conn *)wc;
+    if (atomic_load(&c->shut)) {
+        return WQ_ECLOSED;
+    }
+    if (c->rx_broken) {
+        return WQ_EPROTO;
+    }
+    /* The limit is the caller's, per call; the decoder applies it when a
+     * header completes, before the body is allocated. */
+    c->dec.max = max;
+    int64_t deadline = wqi_deadline(timeout_ms);
+    for (;;) {
+        wq_err err = feed_buffered(c, buf, len);
+        note_progress(c);
+        if (err == WQ_EMSGSIZE) {
+            c->rx_broken = 1; /* the stream cannot be resynchronised */
+        }
+        if (err != WQ_OK || *buf != NULL) {
+            return err;
+        }
+        if (atomic_load(&c->shut)) {
+            return WQ_ECLOSED;
+        }
+        /* shutdown() wakes a blocked read with EOF, so wq_conn_shutdown
+         * needs no second descriptor to reach us. */
+        err = arm_timeout(c, message_deadline(c, deadline));
+        /* Past the deadline (or a zero timeout), what has already arrived
+         * is still taken: one more read, without waiting. */
+        int expired = err == WQ_ETIMEDOUT;
+        if (err == WQ_OK || expired) {
+            ssize_t n = read_some(c, expired ? MSG_DONTWAIT : 0, buf, len);
+            note_progress(c);
+            if (n > 0) {
+                if (*buf != NULL) {
+                    return WQ_OK;
+                }
+                continue;
+            }
+            if (n == 0) {
+                return WQ_ECLOSED; /* EOF, between or in the middle of frames */
+            }
+            if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && !expired)) {
+                continue; /* EAGAIN: SO_RCVTIMEO passed; arm_timeout decides */
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                return atomic_load(&c->shut) ? WQ_ECLOSED : wq_err_from_os(errno);
+            }
+        }
+        if (err == WQ_ETIMEDOUT && wqi_frame_in_progress(&c->dec)) {
+            /* Part of a message is consumed and the rest never came. */
+            c->rx_broken = 1;
+        }
+        return err;
+    }
+}
+
+int wqi_uds_has_message(wq_conn *wc)
+{
+    struct uds_conn *c = (struct uds_conn *)wc;
+    return !c->rx_broken && wqi_frame_whole_in(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos);
+}
