@@ -36,6 +36,11 @@ status=0
 step "MSVC flags only under if(MSVC)"
 bash ci/check-msvc-flags.sh || status=1
 
+# The committed .clang-format, checked with Debian 12's clang-format.
+step "Formatting: clang-format over every tracked .c/.h file"
+need_packages clang-format
+bash ci/check-format.sh || status=1
+
 if [ "$what" != windows ]; then
   step "Linux: configure, build, test"
   cmake --preset linux
