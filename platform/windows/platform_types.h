@@ -24,6 +24,10 @@ typedef struct wqi_thread {
 typedef struct wqi_once {
     INIT_ONCE once;
 } wqi_once;
+/* clang-format 14 (Debian 12's, which ci/check-format.sh runs) would spread
+ * this braced initializer over four continuation lines. */
+/* clang-format off */
 #define WQI_ONCE_INIT {INIT_ONCE_STATIC_INIT}
+/* clang-format on */
 
 #endif /* WQI_PLATFORM_TYPES_H */

@@ -130,7 +130,7 @@ static void notify_round_trip(const char *notify_name, const char *tag)
     expect_state(nfd, "STOPPING=1", state, sizeof state);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     assert_null(strstr(o.err, "cannot notify"));
     wqt_output_free(&o);
     close(nfd);
@@ -173,7 +173,7 @@ static void a_bad_notify_socket_is_only_a_warning(void **state)
     wqt_proc_stop(p);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     assert_non_null(strstr(o.err, "warn: cannot notify the service manager"));
     wqt_output_free(&o);
     wqt_scratch_cleanup(&ep);
@@ -415,7 +415,7 @@ static void socket_group_and_mode_open_the_socket_to_a_group(void **state)
     expect_state(nfd, "STOPPING=1", st, sizeof st);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     wqt_output_free(&o);
     close(nfd);
     rmdir(dir);
@@ -447,7 +447,7 @@ static void socket_mode_alone_sets_the_socket_mode(void **state)
     expect_state(nfd, "STOPPING=1", st, sizeof st);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     wqt_output_free(&o);
     close(nfd);
     wqt_scratch_cleanup(&ep);

@@ -82,7 +82,7 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     wqt_proc_stop(p);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     /* One timestamped line per event. */
     assert_non_null(strstr(o.err, "Z workqd["));
     assert_non_null(strstr(o.err, "listening on"));
@@ -157,7 +157,7 @@ static void pidfile_holds_the_pid_while_running_and_goes_away(void **state)
     wqt_proc_stop(p);
     wqt_output o;
     wqt_proc_wait(p, &o);
-    assert_int_equal(o.status, 0);
+    wqt_assert_exit_status(&o, 0);
     wqt_output_free(&o);
     assert_false(read_file(pidfile, text, sizeof text));
     wqt_scratch_cleanup(&ep2);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -43,6 +44,16 @@ void wqt_proc_kill_all(void)
         wqt_output o;
         wqt_proc_wait(p, &o); /* untracks it */
         wqt_output_free(&o);
+    }
+}
+
+void wqt_assert_exit_status(const wqt_output *out, int status)
+{
+    if (out->status != status) {
+        /* Written directly: print_error cuts its text at 1 KiB. */
+        fprintf(stderr, "exit status %d, expected %d; standard error:\n%s\n", out->status, status,
+                out->err != NULL ? out->err : "");
+        fail_msg("exit status %d, expected %d", out->status, status);
     }
 }
 

@@ -43,6 +43,11 @@ void wqt_proc_wait(wqt_proc *proc, wqt_output *out);
 
 void wqt_output_free(wqt_output *out);
 
+/* Fail the current test unless the process exited with status; on a
+ * mismatch print what it wrote to standard error first (a sanitizer's
+ * report in a child process is only ever seen there). */
+void wqt_assert_exit_status(const wqt_output *out, int status);
+
 /* Kill at once (SIGKILL / TerminateProcess), without waiting; collect it
  * with wqt_proc_wait as usual. */
 void wqt_proc_kill(wqt_proc *proc);
