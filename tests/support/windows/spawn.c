@@ -119,7 +119,21 @@ static wqt_proc *start(const char *program, const char *const *args, HANDLE in, 
     si.hStdInput = in;
     si.hStdOutput = p->out;
     si.hStdError = p->err;
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &p->pi)) {
+    /* Wine's CreateProcess has been seen to fail now and then with
+     * ERROR_INTERNAL_ERROR (1359) while other test processes start and
+     * stop; the same call then succeeds. Only that error is retried, a few
+     * times, so that a real failure still stops the test at once. */
+    int started = 0;
+    for (int attempt = 0; attempt < 5 && !started; attempt++) {
+        started = CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &p->pi) != 0;
+        if (!started && GetLastError() != ERROR_INTERNAL_ERROR) {
+            break;
+        }
+        if (!started) {
+            Sleep(50); /* a retry interval, not synchronisation */
+        }
+    }
+    if (!started) {
         die(exe);
     }
     CloseHandle(p->pi.hThread);
