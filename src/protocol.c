@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "decimal.h"
 #include "protocol.h"
 #include "utf16.h"
 
@@ -97,26 +98,10 @@ int wqi_queue_name_valid(const char *name, size_t len)
     return 1;
 }
 
-/* Decimal digits only, at least one, value <= max. Leading zeros are fine,
- * so the length alone says nothing: overflow is checked digit by digit. */
+/* docs/protocol.md "Numbers": decimal.h's strict decimal, at most max. */
 static int parse_number(struct span s, uint64_t max, uint64_t *out)
 {
-    if (s.n == 0) {
-        return 0;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') {
-            return 0;
-        }
-        unsigned d = (unsigned)(s.p[i] - '0');
-        if (v > (max - d) / 10u) {
-            return 0;
-        }
-        v = v * 10u + d;
-    }
-    *out = v;
-    return 1;
+    return wqi_decimal_parse((const char *)s.p, s.n, max, out);
 }
 
 static size_t span_to_space(const uint8_t *p, size_t n)

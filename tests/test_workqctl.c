@@ -156,13 +156,6 @@ static void numbers_are_strict(void **state)
     assert_int_equal(a.timeout_ms, WQ_WAIT_FOREVER);
     FAILS("needs a value", "ping", "--timeout");
     FAILS("needs a value", "retrieve", "Q", "--wait");
-
-    uint64_t v;
-    assert_int_equal(wqc_parse_u64("255", 255, &v), 1);
-    assert_true(v == 255);
-    assert_int_equal(wqc_parse_u64("256", 255, &v), 0);
-    assert_int_equal(wqc_parse_u64("9", 5, &v), 0);
-    assert_int_equal(wqc_parse_u64(NULL, 5, &v), 0);
 }
 
 static void queue_names_are_checked(void **state)

@@ -5,6 +5,7 @@
 #include <workq/client.h>
 
 #include "cli.h"
+#include "decimal.h"
 
 /* In blocks: C11 promises string literals of 4095 bytes, not more. */
 static const char *const usage_text[] = {
@@ -152,26 +153,6 @@ int wqc_queue_name_ok(const char *s, size_t n)
     return 1;
 }
 
-int wqc_parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-    if (s == NULL || *s == '\0') {
-        return 0;
-    }
-    uint64_t v = 0;
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9') {
-            return 0;
-        }
-        uint64_t d = (uint64_t)(*p - '0');
-        if (d > max || v > (max - d) / 10) {
-            return 0;
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
-}
-
 /* One row per command: what it takes, for the parser and its messages. */
 typedef struct command {
     const char *name;
@@ -308,7 +289,7 @@ static void parse_option(parser *ps, wqc_args *a, int argc, char **argv, int *i)
         v = opt_value(ps, "--timeout", v, argc, argv, i);
         /* The transport takes an int; 0 is "no limit" (WQ_WAIT_FOREVER),
          * since a zero timeout would fail every request. */
-        if (v != NULL && !wqc_parse_u64(v, INT32_MAX, &n)) {
+        if (v != NULL && !wqi_decimal_parse_str(v, INT32_MAX, &n)) {
             fail(ps, "bad --timeout '", v, "' (milliseconds: digits only, 0 to 2147483647)", NULL,
                  NULL, NULL);
         } else if (v != NULL) {
@@ -318,7 +299,7 @@ static void parse_option(parser *ps, wqc_args *a, int argc, char **argv, int *i)
     } else if (is_opt(arg, "--wait", &v)) {
         v = opt_value(ps, "--wait", v, argc, argv, i);
         /* docs/protocol.md: <wait-ms> fits in 32 bits unsigned. */
-        if (v != NULL && !wqc_parse_u64(v, UINT32_MAX, &n)) {
+        if (v != NULL && !wqi_decimal_parse_str(v, UINT32_MAX, &n)) {
             fail(ps, "bad --wait '", v, "' (milliseconds: digits only, 0 to 4294967295)", NULL,
                  NULL, NULL);
         } else if (v != NULL) {
@@ -395,7 +376,7 @@ static void finish(parser *ps, wqc_args *a)
             a->payload = ps->pos[1];
         }
     } else if (c->cmd == WQC_ACK || c->cmd == WQC_RELEASE) {
-        if (!wqc_parse_u64(ps->pos[1], UINT64_MAX, &a->id)) {
+        if (!wqi_decimal_parse_str(ps->pos[1], UINT64_MAX, &a->id)) {
             fail(ps, c->name, ": bad ID '", ps->pos[1],
                  "' (digits only, 0 to 18446744073709551615)", NULL, NULL);
         }

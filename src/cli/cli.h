@@ -79,9 +79,6 @@ int wqc_exit_status(wq_err err);
  * A-Z a-z 0-9 _ . - */
 int wqc_queue_name_ok(const char *s, size_t n);
 
-/* Strict decimal: digits only (leading zeros allowed), at most max.
- * Returns 1 and sets *out, or 0. */
-int wqc_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 /* 1 if p[0..n) is UTF-8 as RFC 3629 has it: no overlong forms, no
  * surrogates, nothing above U+10FFFF. */

@@ -10,6 +10,7 @@
 #include <workq/server.h>
 
 #include "daemon.h"
+#include "decimal.h"
 
 /* Exit statuses. */
 #define EXIT_OK 0
@@ -82,11 +83,8 @@ static uint64_t parse_number(const char *opt, const char *s, uint64_t min, uint6
     if (s == NULL || *s == '\0') {
         fail_usage("a number is needed for ", opt);
     }
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
-            fail_usage("bad number (digits only) for ", opt);
-        }
-        v = v * 10 + (uint64_t)(*p - '0');
+    if (!wqi_decimal_parse_str(s, UINT64_MAX, &v)) {
+        fail_usage("bad number (digits only) for ", opt);
     }
     if (v < min || v > max) {
         fail_usage("number out of range for ", opt);

@@ -22,6 +22,7 @@
 #include <bsd/string.h>
 
 #include "daemon.h"
+#include "decimal.h"
 
 /* sd_listen_fds(3): passed descriptors start here. */
 #define LISTEN_FDS_START 3
@@ -83,17 +84,11 @@ wq_err wqd_notify(const char *state)
 /* A non-negative decimal number, digits only, at most max. */
 static int parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
-    unsigned long v = 0;
-    if (s == NULL || *s == '\0') {
+    uint64_t v = 0;
+    if (!wqi_decimal_parse_str(s, max, &v)) {
         return 0;
     }
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9' || v > (max - (unsigned long)(*s - '0')) / 10) {
-            return 0;
-        }
-        v = v * 10 + (unsigned long)(*s - '0');
-    }
-    *out = v;
+    *out = (unsigned long)v;
     return 1;
 }
 
