@@ -8,11 +8,8 @@
 #include "alloc.h"
 #include "buf.h"
 #include "protocol.h"
+#include "queue_name.h"
 #include "transport_batch.h"
-
-/* The public struct spells the limit as a number; keep the two in step. */
-_Static_assert(sizeof(((wq_queue_info *)0)->name) == WQI_QUEUE_NAME_MAX + 1,
-               "wq_queue_info.name must hold the longest queue name");
 
 struct wq_client {
     wq_conn *conn;
@@ -517,7 +514,7 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
     /* Both requests leave together, in one write where the transport can,
      * before either reply is read: one round trip. The server answers in
      * order, so the first reply is the ACK's. */
-    char ack_req[8 + WQI_QUEUE_NAME_MAX + 24]; /* "ACK " name " " id */
+    char ack_req[8 + WQ_QUEUE_NAME_MAX + 24]; /* "ACK " name " " id */
     size_t ack_len = 0;
     wq_err err = begin(c, "ACK", queue);
     if (err == WQ_OK) {

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "decimal.h"
 #include "protocol.h"
+#include "queue_name.h"
 #include "utf16.h"
 
 /* No command takes more than two arguments. */
@@ -77,25 +78,6 @@ static int verb_lookup(const uint8_t *s, size_t n, wqi_verb *verb)
         }
     }
     return 0;
-}
-
-static int name_char(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-}
-
-int wqi_queue_name_valid(const char *name, size_t len)
-{
-    if (len == 0 || len > WQI_QUEUE_NAME_MAX) {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (!name_char((uint8_t)name[i])) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* docs/protocol.md "Numbers": decimal.h's strict decimal, at most max. */

@@ -17,13 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <workq/client.h> /* WQ_QUEUE_NAME_MAX */
 #include <workq/errors.h>
 
 /* The protocol version HELLO reports. */
 #define WQI_PROTOCOL_VERSION 1
-/* Longest queue name, in characters (= bytes: names are ASCII). registry.h
- * defines the same macro with the same text, which C allows. */
-#define WQI_QUEUE_NAME_MAX 128
 
 typedef enum wqi_verb {
     WQI_VERB_CREATE,
@@ -89,10 +87,6 @@ void wqi_request_free(wqi_request *req);
  * are FF FE, or its second byte is 00. Lets a caller that cannot parse a
  * message (too large: 413) still answer in the client's encoding. */
 int wqi_request_is_utf16(const void *msg, size_t len);
-
-/* Nonzero if name[0..len) is a valid queue name: 1 to WQI_QUEUE_NAME_MAX
- * characters of A-Z a-z 0-9 _ . - */
-int wqi_queue_name_valid(const char *name, size_t len);
 
 /* The verb as written in docs/protocol.md ("CREATE"), for logs. Never NULL:
  * an out-of-range value gives "?". */

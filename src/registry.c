@@ -83,7 +83,7 @@ static const struct wqi_store_ops no_store = {0};
 
 static int name_ok(const char *name, size_t len)
 {
-    return name != NULL && len >= 1 && len <= WQI_QUEUE_NAME_MAX;
+    return name != NULL && len >= 1 && len <= WQ_QUEUE_NAME_MAX;
 }
 
 static queue *queue_find(wqi_registry *r, const char *name, size_t len)

@@ -15,8 +15,8 @@
  * the lock while blocked.
  *
  * Names: functions taking (name, name_len) accept any bytes; the protocol
- * parser has already checked the syntax (1 to 128 of A-Z a-z 0-9 _ . -).
- * A length of 0 or above WQI_QUEUE_NAME_MAX gives WQ_EINVAL. Names need not
+ * parser has already checked the syntax (queue_name.h).
+ * A length of 0 or above WQ_QUEUE_NAME_MAX gives WQ_EINVAL. Names need not
  * be NUL-terminated.
  *
  * Errors follow docs/protocol.md "Order of checks": existence (WQ_ENOTFOUND,
@@ -31,7 +31,7 @@
 
 #include <workq/errors.h>
 
-#include "protocol.h" /* WQI_QUEUE_NAME_MAX */
+#include <workq/client.h> /* WQ_QUEUE_NAME_MAX */
 
 /* Default for wqi_registry_config.max_queues (docs/protocol.md's --max-queues). */
 #define WQI_REGISTRY_DEFAULT_MAX_QUEUES 65536u
@@ -88,7 +88,7 @@ typedef struct wqi_registry_config {
 
 /* One queue, as LIST and STATUS report it. */
 typedef struct wqi_queue_info {
-    char name[WQI_QUEUE_NAME_MAX + 1]; /* stored spelling, NUL-terminated */
+    char name[WQ_QUEUE_NAME_MAX + 1]; /* stored spelling, NUL-terminated */
     size_t name_len;
     int started;        /* 1 started, 0 stopped */
     uint64_t ready;     /* items not leased, started or not */

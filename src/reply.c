@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "protocol.h"
+#include "queue_name.h"
 #include "reply.h"
 #include "utf16.h"
 

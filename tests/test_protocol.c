@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "protocol.h"
+#include "queue_name.h"
 #include "reply.h"
 #include "utf16.h"
 
@@ -309,7 +310,7 @@ static void test_spaces(void **state)
 static void test_queue_names(void **state)
 {
     (void)state;
-    char name[WQI_QUEUE_NAME_MAX + 2];
+    char name[WQ_QUEUE_NAME_MAX + 2];
     memset(name, 'a', sizeof name);
     assert_true(wqi_queue_name_valid(name, 1));
     assert_true(wqi_queue_name_valid(name, 128));
@@ -325,9 +326,9 @@ static void test_queue_names(void **state)
     }
 
     /* Through the parser: 128 characters parse, 129 do not. */
-    char req[8 + WQI_QUEUE_NAME_MAX + 2];
+    char req[8 + WQ_QUEUE_NAME_MAX + 2];
     memcpy(req, "CREATE ", 7);
-    memset(req + 7, 'q', WQI_QUEUE_NAME_MAX + 1);
+    memset(req + 7, 'q', WQ_QUEUE_NAME_MAX + 1);
     wqi_request r;
     parse_ok(req, 7 + 128, &r);
     assert_int_equal(r.queue_len, 128);

@@ -67,10 +67,14 @@ WQ_API wq_err wq_client_delete(wq_client *c, const char *queue);
 WQ_API wq_err wq_client_start(wq_client *c, const char *queue);
 WQ_API wq_err wq_client_stop(wq_client *c, const char *queue);
 
+/* The longest queue name, in characters (names are ASCII, so also bytes);
+ * docs/protocol.md "Queue names". */
+#define WQ_QUEUE_NAME_MAX 128
+
 /* A queue as LIST and STATUS show it. */
 typedef struct wq_queue_info {
-    char name[129]; /* as first written (at most 128 bytes); NUL-terminated */
-    int started;    /* nonzero: started; zero: stopped */
+    char name[WQ_QUEUE_NAME_MAX + 1]; /* as first written; NUL-terminated */
+    int started;                      /* nonzero: started; zero: stopped */
     uint64_t ready;
     uint64_t leased;
     uint64_t published; /* STATUS only (0 from LIST) */

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "decimal.h"
+#include "queue_name.h"
 
 /* In blocks: C11 promises string literals of 4095 bytes, not more. */
 static const char *const usage_text[] = {
@@ -57,8 +58,8 @@ static const char *const usage_text[] = {
     "  --version        show workqctl's version\n"
     "  --               end of options: what follows is never an option (for a\n"
     "                   payload that starts with '-')\n"
-    "Numbers (ID, MS) are decimal digits only. Queue names are 1 to 128 of\n"
-    "A-Z a-z 0-9 _ . - and are compared ignoring case.\n"
+    "Numbers (ID, MS) are decimal digits only. Queue names are\n" WQI_QUEUE_NAME_RULE
+    " and are compared ignoring case.\n"
     "\n",
     "output with --json (one line each):\n"
     "  list      [{\"name\":\"Q\",\"state\":\"started\",\"ready\":0,\"leased\":0},...]\n"
@@ -135,22 +136,6 @@ int wqc_exit_status(wq_err err)
     default:
         return WQC_EXIT_INTERNAL;
     }
-}
-
-int wqc_queue_name_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 128) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '.' || c == '-';
-        if (!ok) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* One row per command: what it takes, for the parser and its messages. */
@@ -363,9 +348,9 @@ static void finish(parser *ps, wqc_args *a)
     }
     if (c->nargs >= 1) {
         a->queue = ps->pos[0];
-        if (!wqc_queue_name_ok(a->queue, strlen(a->queue))) {
-            fail(ps, c->name, ": bad queue name '", a->queue, "' (1 to 128 of A-Z a-z 0-9 _ . -)",
-                 NULL, NULL);
+        if (!wqi_queue_name_valid(a->queue, strlen(a->queue))) {
+            fail(ps, c->name, ": bad queue name '", a->queue, "' (" WQI_QUEUE_NAME_RULE ")", NULL,
+                 NULL);
             return;
         }
     }

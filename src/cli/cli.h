@@ -75,11 +75,6 @@ const char *const *wqc_usage(void);
 /* The exit status for a failed call's wq_err (WQ_OK gives 0). */
 int wqc_exit_status(wq_err err);
 
-/* 1 if s[0..n) is a queue name docs/protocol.md accepts: 1 to 128 of
- * A-Z a-z 0-9 _ . - */
-int wqc_queue_name_ok(const char *s, size_t n);
-
-
 /* 1 if p[0..n) is UTF-8 as RFC 3629 has it: no overlong forms, no
  * surrogates, nothing above U+10FFFF. */
 int wqc_utf8_valid(const void *p, size_t n);
