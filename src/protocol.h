@@ -21,6 +21,10 @@
 
 /* The protocol version HELLO reports. */
 #define WQI_PROTOCOL_VERSION 1
+/* PROTOCOL.md "Errors": the message of a 503 begins with a reason token,
+ * the word clients act on; a sentence for people follows after a space. */
+#define WQI_503_BUSY "busy"         /* connection limit reached: try again later */
+#define WQI_503_SHUTDOWN "shutdown" /* the server is stopping */
 /* Longest queue name, in characters (= bytes: names are ASCII). registry.h
  * defines the same macro with the same text, which C allows. */
 #define WQI_QUEUE_NAME_MAX 128

@@ -193,6 +193,13 @@ static int parse_item(cursor *c, wqi_reply *out)
     return 1;
 }
 
+/* The message m[0..n) begins with the word w: w, then a space or the end. */
+static int first_word_is(const char *m, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    return n >= wl && memcmp(m, w, wl) == 0 && (n == wl || m[wl] == ' ');
+}
+
 /* "ERROR <code> <message>": a 3-digit code, one space, the rest. */
 static int parse_error(cursor *c, wqi_reply *out)
 {
@@ -205,9 +212,10 @@ static int parse_error(cursor *c, wqi_reply *out)
     out->message_len = (size_t)(c->end - out->message);
     out->err = wq_err_from_code(out->code);
     /* 503 covers two situations callers handle differently: retry later
-     * (busy) or reconnect to a new server (shutting down). workqd's
-     * sentence tells them apart. */
-    if (code == 503 && out->message_len >= 13 && memcmp(out->message, "shutting down", 13) == 0) {
+     * (busy) or reconnect to a new server (shutting down). The message's
+     * first word, a reason token, tells them apart; a reason this client
+     * does not know is taken as busy. */
+    if (code == 503 && first_word_is(out->message, out->message_len, WQI_503_SHUTDOWN)) {
         out->err = WQ_ESHUTDOWN;
     }
     return 1;

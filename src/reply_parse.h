@@ -75,9 +75,11 @@ typedef struct wqi_reply {
  *
  * Returns WQ_OK when the message is a well-formed reply of kind expect, or
  * a well-formed ERROR line (then out->kind is WQI_REPLY_ERROR and out->err
- * is the code's wq_err: wq_err_from_code, except that a 503 whose message
- * says the server is shutting down is WQ_ESHUTDOWN; a code the client does
- * not know gives WQ_EPROTO there). Errors, with *out all zero:
+ * is the code's wq_err: wq_err_from_code, except that a 503 is
+ * WQ_ESHUTDOWN when the first word of its message is the reason token
+ * WQI_503_SHUTDOWN, and WQ_EBUSY with WQI_503_BUSY or any other message; a
+ * code the client does not know gives WQ_EPROTO there). Errors, with *out
+ * all zero:
  *   WQ_EPROTO  anything else (malformed, or another kind of reply);
  *   WQ_ENOMEM  a LIST's rows could not be allocated;
  *   WQ_EINVAL  expect is not a kind a request can expect. */

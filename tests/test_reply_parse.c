@@ -15,6 +15,9 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "dispatch.h"
+#include "protocol.h"
+#include "registry.h"
 #include "reply_parse.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -239,9 +242,23 @@ static const row good[] = {
     /* A well-formed line with a code the client does not know. */
     R(WQI_REPLY_OK, "ERROR 999 what", "ERROR 999 protocol error [what]"),
     R(WQI_REPLY_OK, "ERROR 000 x", "ERROR 0 protocol error [x]"),
-    /* 503: busy or shutting down, told apart by the message. */
-    R(WQI_REPLY_OK, "ERROR 503 shutting down", "ERROR 503 shutting down [shutting down]"),
-    R(WQI_REPLY_ITEM, "ERROR 503 server busy", "ERROR 503 server busy [server busy]"),
+    /* 503: busy or shutting down, told apart by the reason token, the
+     * message's first word; any other 503 counts as busy. */
+    R(WQI_REPLY_OK, "ERROR 503 shutdown server is stopping",
+      "ERROR 503 shutting down [shutdown server is stopping]"),
+    R(WQI_REPLY_ITEM, "ERROR 503 shutdown", "ERROR 503 shutting down [shutdown]"),
+    R(WQI_REPLY_ITEM, "ERROR 503 busy connection limit reached",
+      "ERROR 503 server busy [busy connection limit reached]"),
+    R(WQI_REPLY_ITEM, "ERROR 503 busy", "ERROR 503 server busy [busy]"),
+    R(WQI_REPLY_OK, "ERROR 503 shutting down", "ERROR 503 server busy [shutting down]"),
+    R(WQI_REPLY_OK, "ERROR 503 shutdowns x", "ERROR 503 server busy [shutdowns x]"),
+    R(WQI_REPLY_OK, "ERROR 503 Shutdown x", "ERROR 503 server busy [Shutdown x]"),
+    R(WQI_REPLY_OK, "ERROR 503  shutdown x", "ERROR 503 server busy [ shutdown x]"),
+    R(WQI_REPLY_OK, "ERROR 503 shutdown\nx", "ERROR 503 server busy [shutdown\\x0Ax]"),
+    R(WQI_REPLY_OK, "ERROR 503 maintenance back soon",
+      "ERROR 503 server busy [maintenance back soon]"),
+    R(WQI_REPLY_OK, "ERROR 503 ", "ERROR 503 server busy []"),
+    R(WQI_REPLY_OK, "ERROR 500 shutdown x", "ERROR 500 internal error [shutdown x]"),
     /* The message is kept as sent. */
     R(WQI_REPLY_OK, "ERROR 400 a\nb", "ERROR 400 bad request [a\\x0Ab]"),
 };
@@ -397,6 +414,40 @@ static void a_row_name_may_have_128_characters_not_129(void **state)
     }
 }
 
+/* What the server itself says when a RETRIEVE would wait after shutdown
+ * (dispatch.c) is what the parser takes for WQ_ESHUTDOWN: the two sides
+ * agree on the token. */
+static void the_servers_shutdown_reply_parses_as_eshutdown(void **state)
+{
+    (void)state;
+    wqi_registry *reg;
+    wqi_owner *o;
+    assert_int_equal(wqi_registry_create(NULL, &reg), WQ_OK);
+    assert_int_equal(wqi_registry_owner_create(reg, &o), WQ_OK);
+    wqi_dispatch_ctx ctx;
+    ctx.registry = reg;
+    ctx.version = "0.1.0";
+    ctx.max_message = 4096;
+    wqi_buf out;
+    wqi_buf_init(&out);
+    static const char create[] = "CREATE q";
+    static const char wait[] = "RETRIEVE q 60000";
+    assert_int_equal(wqi_dispatch(&ctx, o, create, sizeof create - 1, &out), WQ_OK);
+    wqi_registry_shutdown(reg);
+    /* After shutdown a RETRIEVE that would wait answers at once. */
+    assert_int_equal(wqi_dispatch(&ctx, o, wait, sizeof wait - 1, &out), WQ_OK);
+    wqi_reply r;
+    assert_int_equal(wqi_reply_parse(out.data, out.len, WQI_REPLY_ITEM, &r), WQ_OK);
+    assert_int_equal(r.kind, WQI_REPLY_ERROR);
+    assert_int_equal(r.code, 503);
+    assert_int_equal(r.err, WQ_ESHUTDOWN);
+    assert_true(r.message_len > strlen(WQI_503_SHUTDOWN " "));
+    assert_memory_equal(r.message, WQI_503_SHUTDOWN " ", strlen(WQI_503_SHUTDOWN " "));
+    wqi_buf_free(&out);
+    wqi_registry_owner_destroy(reg, o);
+    wqi_registry_destroy(reg);
+}
+
 static size_t largest_allocation;
 
 static void note_allocation(size_t size)
@@ -429,6 +480,7 @@ int main(void)
         cmocka_unit_test(the_expected_kind_decides),
         cmocka_unit_test(every_proper_prefix_of_a_complete_reply_is_eproto),
         cmocka_unit_test(a_row_name_may_have_128_characters_not_129),
+        cmocka_unit_test(the_servers_shutdown_reply_parses_as_eshutdown),
         cmocka_unit_test(a_claimed_row_count_allocates_nothing_it_cannot_back),
     };
     return cmocka_run_group_tests_name("reply_parse", tests, NULL, NULL);
