@@ -24,6 +24,11 @@ esac
 . ci/lib.sh
 
 need_packages cmake make gcc pkg-config libcmocka-dev libbsd-dev
+if [ "$what" != windows ]; then
+  # The sanitizer suite builds with clang (its UBSan checks more than
+  # GCC's), and so does the fuzzing build (libFuzzer is in compiler-rt).
+  need_packages clang libclang-rt-dev
+fi
 if [ "$what" != linux ]; then
   need_packages gcc-mingw-w64-x86-64 wine wine64 dpkg-dev
 fi
@@ -47,7 +52,7 @@ if [ "$what" != windows ]; then
   cmake --preset release
   cmake --build --preset release -j "$jobs"
 
-  step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+  step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang)"
   cmake --preset linux-asan
   cmake --build --preset linux-asan -j "$jobs"
   ctest --preset linux-asan -j "$jobs" || status=1
