@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ci/test.sh — install what is missing, build, and run every test: Linux
-# natively (plain and with ASan/UBSan), then Windows (mingw-w64 cross build)
-# under Wine, then libworkq as installed (tests/install/check.sh).
+# natively (plain and with ASan/UBSan), the fuzz targets for a bounded time,
+# then Windows (mingw-w64 cross build) under Wine, then libworkq as
+# installed (tests/install/check.sh).
 #
 # Works on a fresh Debian 12 machine as root with nothing done first.
 # Exits non-zero if anything fails. Build trees live in build/ (git-ignored);
@@ -24,6 +25,11 @@ esac
 . ci/lib.sh
 
 need_packages cmake make gcc pkg-config libcmocka-dev libbsd-dev
+if [ "$what" != windows ]; then
+  # The sanitizer suite builds with clang (its UBSan checks more than
+  # GCC's), and so does the fuzzing build (libFuzzer is in compiler-rt).
+  need_packages clang libclang-rt-dev
+fi
 if [ "$what" != linux ]; then
   need_packages gcc-mingw-w64-x86-64 wine wine64 dpkg-dev
 fi
@@ -55,7 +61,7 @@ if [ "$what" != windows ]; then
   cmake --preset release
   cmake --build --preset release -j "$jobs"
 
-  step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+  step "Linux: the same tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang)"
   cmake --preset linux-asan
   cmake --build --preset linux-asan -j "$jobs"
   ctest --preset linux-asan -j "$jobs" || status=1
@@ -78,6 +84,12 @@ if [ "$what" != windows ]; then
     no_aslr=(setarch "$(uname -m)" -R)
   fi
   "${no_aslr[@]}" ctest --preset linux-tsan -j "$jobs" || status=1
+
+  # libFuzzer (tests/fuzz): each target for WORKQ_FUZZ_SECONDS (default 60),
+  # one at a time, from a scratch copy of its committed corpus; one line per
+  # target, libFuzzer's log in build/fuzz/ (its tail printed on failure).
+  step "Fuzzing: each libFuzzer target for ${WORKQ_FUZZ_SECONDS:-60} s (ci/fuzz.sh, preset linux-fuzz)"
+  ci/fuzz.sh || status=1
 
   # Benchmark harness (bench/, issue 5): installs redis-server, beanstalkd,
   # libnng-dev and libhiredis-dev if missing, builds build/bench, and checks

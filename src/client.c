@@ -1,6 +1,7 @@
 /* client.c — the blocking client: one request, one reply, over any
- * transport. Requests are formatted into a buffer the client reuses, and
- * replies are checked against docs/protocol.md before anything is believed. */
+ * transport. Requests are formatted into a buffer the client reuses; this
+ * file does the I/O, and replies are checked against docs/protocol.md by the
+ * reply parser (reply_parse.h) before anything is believed. */
 #include <string.h>
 
 #include <workq/client.h>
@@ -9,6 +10,7 @@
 #include "buf.h"
 #include "protocol.h"
 #include "queue_name.h"
+#include "reply_parse.h"
 #include "transport_batch.h"
 
 struct wq_client {
@@ -114,96 +116,53 @@ static wq_err round_trip(wq_client *c, int64_t extra_ms, void **reply, size_t *l
     return WQ_OK;
 }
 
-/* Strict decimal, as docs/protocol.md writes numbers. */
-static int parse_u64(const char *p, size_t n, uint64_t *out)
+/* Parse the reply msg[0..n) to a request expecting `expect` into *r. An
+ * ERROR reply becomes its wq_err, with the sentence kept for
+ * wq_client_message; a reply that breaks docs/protocol.md is WQ_EPROTO. */
+static wq_err take_reply(wq_client *c, const void *msg, size_t n, wqi_reply_kind expect,
+                         wqi_reply *r)
 {
-    if (n == 0) {
-        return 0;
+    wq_err err = wqi_reply_parse(msg, n, expect, r);
+    if (err != WQ_OK) {
+        return local_error(c, err);
     }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return 0;
-        }
-        unsigned d = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return 0;
-        }
-        v = v * 10 + d;
+    if (r->kind == WQI_REPLY_ERROR) {
+        set_message(c, r->message, r->message_len);
+        return r->err;
     }
-    *out = v;
-    return 1;
+    return WQ_OK;
 }
 
-/* If reply is "ERROR <code> <message>", keep the message and return the
- * code's wq_err; WQ_OK otherwise. A malformed ERROR line is WQ_EPROTO. */
-static wq_err reply_error(wq_client *c, const char *r, size_t n)
+/* Run the request in c->req. On WQ_OK *r is its reply of kind expect,
+ * pointing into *reply; *reply is the caller's to free (wq_free) whatever
+ * the result. */
+static wq_err call(wq_client *c, int64_t extra_ms, wqi_reply_kind expect, void **reply,
+                   wqi_reply *r)
 {
-    if (n < 6 || memcmp(r, "ERROR ", 6) != 0) {
-        return WQ_OK;
-    }
-    uint64_t code;
-    if (n < 10 || !parse_u64(r + 6, 3, &code) || (n > 9 && r[9] != ' ')) {
-        return local_error(c, WQ_EPROTO);
-    }
-    set_message(c, r + 10, n - 10);
-    /* 503 covers two situations callers handle differently: retry later
-     * (busy) or reconnect to a new server (shutting down). workqd's
-     * sentence tells them apart. */
-    if (code == 503 && n - 10 >= 13 && memcmp(r + 10, "shutting down", 13) == 0) {
-        return WQ_ESHUTDOWN;
-    }
-    return wq_err_from_code((int)code);
+    size_t n = 0;
+    *reply = NULL;
+    wq_err err = round_trip(c, extra_ms, reply, &n);
+    return err == WQ_OK ? take_reply(c, *reply, n, expect, r) : err;
 }
 
-/* Run the request in c->req. On WQ_OK *reply (owned by the caller) is a
- * reply that is not an ERROR line, for the caller to parse; an ERROR reply
- * becomes its wq_err, with the sentence kept for wq_client_message. */
-static wq_err call(wq_client *c, int64_t extra_ms, void **reply, size_t *n)
-{
-    wq_err err = round_trip(c, extra_ms, reply, n);
-    if (err == WQ_OK && (err = reply_error(c, *reply, *n)) != WQ_OK) {
-        wq_free(*reply);
-        *reply = NULL;
-    }
-    return err;
-}
-
-/* Run the request in c->req and check the reply is exactly `expect`
- * ("OK"), or an ERROR. */
-static wq_err expect_reply(wq_client *c, const char *expect)
+/* Run the request in c->req, whose reply of kind expect holds nothing
+ * that points into the message (everything but HELLO and ITEM). */
+static wq_err call_simple(wq_client *c, wqi_reply_kind expect, wqi_reply *r)
 {
     void *reply;
-    size_t n;
-    wq_err err = call(c, 0, &reply, &n);
-    if (err != WQ_OK) {
-        return err;
-    }
-    if (n != strlen(expect) || memcmp(reply, expect, n) != 0) {
-        err = local_error(c, WQ_EPROTO);
-    }
+    wq_err err = call(c, 0, expect, &reply, r);
     wq_free(reply);
     return err;
 }
 
-/* Run the request and parse "OK <n>". */
+/* Run the request and parse "OK <n>" into *value (may be NULL). */
 static wq_err expect_ok_u64(wq_client *c, uint64_t *value)
 {
-    void *reply;
-    size_t n;
-    wq_err err = call(c, 0, &reply, &n);
-    if (err != WQ_OK) {
-        return err;
-    }
-    const char *r = reply;
-    uint64_t v = 0;
-    if (n < 4 || memcmp(r, "OK ", 3) != 0 || !parse_u64(r + 3, n - 3, &v)) {
-        err = local_error(c, WQ_EPROTO);
-    }
+    wqi_reply r;
+    wq_err err = call_simple(c, WQI_REPLY_U64, &r);
     if (err == WQ_OK && value != NULL) {
-        *value = v;
+        *value = r.value;
     }
-    wq_free(reply);
     return err;
 }
 
@@ -241,7 +200,8 @@ static wq_err simple(wq_client *c, const char *verb, const char *queue)
         return WQ_EINVAL;
     }
     wq_err err = begin(c, verb, queue);
-    return err != WQ_OK ? err : expect_reply(c, "OK");
+    wqi_reply r;
+    return err != WQ_OK ? err : call_simple(c, WQI_REPLY_OK, &r);
 }
 
 wq_err wq_client_create(wq_client *c, const char *queue)
@@ -264,119 +224,20 @@ wq_err wq_client_stop(wq_client *c, const char *queue)
     return simple(c, "STOP", queue);
 }
 
-/* Split the next space-separated field off [*p, end). */
-static int next_field(const char **p, const char *end, const char **field, size_t *len)
-{
-    const char *s = *p;
-    const char *e = s;
-    while (e < end && *e != ' ') {
-        e++;
-    }
-    if (e == s) {
-        return 0;
-    }
-    *field = s;
-    *len = (size_t)(e - s);
-    *p = e < end ? e + 1 : e;
-    return 1;
-}
-
-/* Parse "<queue> <state> <ready> <leased>[ <published> <completed>]"
- * from [p, end); full selects the STATUS form. */
-static int parse_queue_row(const char *p, const char *end, int full, wq_queue_info *q)
-{
-    const char *f;
-    size_t n;
-    memset(q, 0, sizeof *q);
-    if (!next_field(&p, end, &f, &n) || !wqi_queue_name_valid(f, n)) {
-        return 0;
-    }
-    memcpy(q->name, f, n);
-    q->name[n] = '\0';
-    if (!next_field(&p, end, &f, &n)) {
-        return 0;
-    }
-    if (n == 7 && memcmp(f, "started", 7) == 0) {
-        q->started = 1;
-    } else if (!(n == 7 && memcmp(f, "stopped", 7) == 0)) {
-        return 0;
-    }
-    uint64_t *counters[4] = {&q->ready, &q->leased, &q->published, &q->completed};
-    int count = full ? 4 : 2;
-    for (int i = 0; i < count; i++) {
-        if (!next_field(&p, end, &f, &n) || !parse_u64(f, n, counters[i])) {
-            return 0;
-        }
-    }
-    return p == end;
-}
-
 wq_err wq_client_status(wq_client *c, const char *queue, wq_queue_info *info)
 {
     if (c == NULL || queue == NULL || info == NULL) {
         return WQ_EINVAL;
     }
     wq_err err = begin(c, "STATUS", queue);
-    void *reply = NULL;
-    size_t n = 0;
+    wqi_reply r;
     if (err == WQ_OK) {
-        err = call(c, 0, &reply, &n);
+        err = call_simple(c, WQI_REPLY_STATUS, &r);
     }
     if (err == WQ_OK) {
-        const char *r = reply;
-        if (n < 3 || memcmp(r, "OK ", 3) != 0 || !parse_queue_row(r + 3, r + n, 1, info)) {
-            err = local_error(c, WQ_EPROTO);
-        }
+        *info = r.queue;
     }
-    wq_free(reply);
     return err;
-}
-
-/* Parse a LIST reply: "OK <n>" then n lines. */
-static wq_err parse_list(wq_client *c, const char *r, size_t len, wq_queue_info **rows,
-                         size_t *count)
-{
-    const char *end = r + len;
-    const char *line_end = memchr(r, '\n', len);
-    if (line_end == NULL) {
-        line_end = end;
-    }
-    uint64_t n;
-    if (len < 4 || memcmp(r, "OK ", 3) != 0 || !parse_u64(r + 3, (size_t)(line_end - r - 3), &n) ||
-        n > len / 2) {
-        return local_error(c, WQ_EPROTO);
-    }
-    wq_queue_info *out = NULL;
-    if (n > 0) {
-        out = wqi_calloc((size_t)n, sizeof *out);
-        if (out == NULL) {
-            return local_error(c, WQ_ENOMEM);
-        }
-    }
-    const char *p = line_end;
-    for (uint64_t i = 0; i < n; i++) {
-        if (p >= end || *p != '\n') {
-            wqi_free(out);
-            return local_error(c, WQ_EPROTO);
-        }
-        p++;
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (e == NULL) {
-            e = end;
-        }
-        if (!parse_queue_row(p, e, 0, &out[i])) {
-            wqi_free(out);
-            return local_error(c, WQ_EPROTO);
-        }
-        p = e;
-    }
-    if (p != end) {
-        wqi_free(out);
-        return local_error(c, WQ_EPROTO);
-    }
-    *rows = out;
-    *count = (size_t)n;
-    return WQ_OK;
 }
 
 wq_err wq_client_list(wq_client *c, wq_queue_info **rows, size_t *n)
@@ -387,15 +248,14 @@ wq_err wq_client_list(wq_client *c, wq_queue_info **rows, size_t *n)
     *rows = NULL;
     *n = 0;
     wq_err err = begin(c, "LIST", NULL);
-    void *reply = NULL;
-    size_t len = 0;
+    wqi_reply r;
     if (err == WQ_OK) {
-        err = call(c, 0, &reply, &len);
+        err = call_simple(c, WQI_REPLY_LIST, &r);
     }
     if (err == WQ_OK) {
-        err = parse_list(c, reply, len, rows, n);
+        *rows = r.rows; /* the rows are a block of their own */
+        *n = r.count;
     }
-    wq_free(reply);
     return err;
 }
 
@@ -418,30 +278,24 @@ wq_err wq_client_publish(wq_client *c, const char *queue, const void *payload, s
     return expect_ok_u64(c, id);
 }
 
-/* Parse "ITEM <id> <payload>" or "EMPTY"; the payload is moved into a new
- * allocation the caller owns. */
-static wq_err parse_item(wq_client *c, const char *r, size_t n, wq_item *item, int *found)
+/* Hand the item of a parsed RETRIEVE reply to the caller: the payload is
+ * copied into a new allocation the caller owns. */
+static wq_err take_item(wq_client *c, const wqi_reply *r, wq_item *item, int *found)
 {
-    if (n == 5 && memcmp(r, "EMPTY", 5) == 0) {
+    if (!r->found) {
         return WQ_OK;
     }
-    const char *p = r + 5;
-    const char *end = r + n;
-    const char *sp = n > 5 ? memchr(p, ' ', (size_t)(end - p)) : NULL;
-    uint64_t id;
-    if (n < 5 || memcmp(r, "ITEM ", 5) != 0 || sp == NULL || !parse_u64(p, (size_t)(sp - p), &id)) {
-        return local_error(c, WQ_EPROTO);
-    }
-    size_t len = (size_t)(end - sp - 1);
-    char *payload = wqi_malloc(len + 1);
+    char *payload = wqi_malloc(r->payload_len + 1);
     if (payload == NULL) {
         return local_error(c, WQ_ENOMEM);
     }
-    memcpy(payload, sp + 1, len);
-    payload[len] = '\0';
-    item->id = id;
+    if (r->payload_len > 0) {
+        memcpy(payload, r->payload, r->payload_len);
+    }
+    payload[r->payload_len] = '\0';
+    item->id = r->id;
     item->payload = payload;
-    item->len = len;
+    item->len = r->payload_len;
     *found = 1;
     return WQ_OK;
 }
@@ -463,12 +317,12 @@ wq_err wq_client_retrieve(wq_client *c, const char *queue, int64_t wait_ms, wq_i
         err = append_u64(c, (uint64_t)wait_ms);
     }
     void *reply = NULL;
-    size_t n = 0;
+    wqi_reply r;
     if (err == WQ_OK) {
-        err = call(c, wait_ms > 0 ? wait_ms : 0, &reply, &n);
+        err = call(c, wait_ms > 0 ? wait_ms : 0, WQI_REPLY_ITEM, &reply, &r);
     }
     if (err == WQ_OK) {
-        err = parse_item(c, reply, n, item, found);
+        err = take_item(c, &r, item, found);
     }
     wq_free(reply);
     return err;
@@ -483,7 +337,8 @@ static wq_err with_id(wq_client *c, const char *verb, const char *queue, uint64_
     if (err == WQ_OK) {
         err = append_u64(c, id);
     }
-    return err != WQ_OK ? err : expect_reply(c, "OK");
+    wqi_reply r;
+    return err != WQ_OK ? err : call_simple(c, WQI_REPLY_OK, &r);
 }
 
 wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id)
@@ -553,14 +408,12 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
     }
     /* The RETRIEVE ran whatever the ACK said: take its item first, so
      * that it is the caller's even when the ACK's error is returned. */
-    wq_err rerr = reply_error(c, got, got_n);
+    wqi_reply r;
+    wq_err rerr = take_reply(c, got, got_n, WQI_REPLY_ITEM, &r);
     if (rerr == WQ_OK) {
-        rerr = parse_item(c, got, got_n, item, found);
+        rerr = take_item(c, &r, item, found);
     }
-    wq_err aerr = reply_error(c, ack, ack_n);
-    if (aerr == WQ_OK && (ack_n != 2 || memcmp(ack, "OK", 2) != 0)) {
-        aerr = local_error(c, WQ_EPROTO);
-    }
+    wq_err aerr = take_reply(c, ack, ack_n, WQI_REPLY_OK, &r);
     wq_free(ack);
     wq_free(got);
     return aerr != WQ_OK ? aerr : rerr;
@@ -586,7 +439,8 @@ wq_err wq_client_ping(wq_client *c)
         return WQ_EINVAL;
     }
     wq_err err = begin(c, "PING", NULL);
-    return err != WQ_OK ? err : expect_reply(c, "OK PONG");
+    wqi_reply r;
+    return err != WQ_OK ? err : call_simple(c, WQI_REPLY_PONG, &r);
 }
 
 wq_err wq_client_hello(wq_client *c, char *version, size_t size, uint64_t *max_message)
@@ -596,36 +450,18 @@ wq_err wq_client_hello(wq_client *c, char *version, size_t size, uint64_t *max_m
     }
     wq_err err = begin(c, "HELLO", NULL);
     void *reply = NULL;
-    size_t n = 0;
+    wqi_reply r;
     if (err == WQ_OK) {
-        err = call(c, 0, &reply, &n);
+        err = call(c, 0, WQI_REPLY_HELLO, &reply, &r);
     }
     if (err == WQ_OK) {
-        /* "OK workq <version> 1 <max-message-bytes>" */
-        const char *r = reply;
-        const char *end = r + n;
-        const char *p = r;
-        const char *f[5];
-        size_t fl[5];
-        int fields = 0;
-        while (err == WQ_OK && fields < 5 && next_field(&p, end, &f[fields], &fl[fields])) {
-            fields++;
+        if (version != NULL) {
+            size_t vl = r.version_len < size - 1 ? r.version_len : size - 1;
+            memcpy(version, r.version, vl);
+            version[vl] = '\0';
         }
-        uint64_t max = 0;
-        if (err == WQ_OK &&
-            (fields != 5 || p != end || fl[0] != 2 || memcmp(f[0], "OK", 2) != 0 || fl[1] != 5 ||
-             memcmp(f[1], "workq", 5) != 0 || !parse_u64(f[4], fl[4], &max))) {
-            err = local_error(c, WQ_EPROTO);
-        }
-        if (err == WQ_OK) {
-            if (version != NULL) {
-                size_t vl = fl[2] < size - 1 ? fl[2] : size - 1;
-                memcpy(version, f[2], vl);
-                version[vl] = '\0';
-            }
-            if (max_message != NULL) {
-                *max_message = max;
-            }
+        if (max_message != NULL) {
+            *max_message = r.max_message;
         }
     }
     wq_free(reply);

@@ -39,7 +39,7 @@ static wq_err registry_error(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wq
     case WQ_EGONE:
         return queue_error(out, req, err, "queue ", " was deleted while waiting");
     case WQ_ESHUTDOWN:
-        return wqi_reply_error(out, req->utf16, err, "shutting down");
+        return wqi_reply_error(out, req->utf16, err, WQI_503_SHUTDOWN " server is stopping");
     case WQ_ENOTTEXT:
         return wqi_reply_error(out, req->utf16, err,
                                "the next item is not text; retrieve it with a UTF-8 request");

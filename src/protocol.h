@@ -22,6 +22,10 @@
 
 /* The protocol version HELLO reports. */
 #define WQI_PROTOCOL_VERSION 1
+/* docs/protocol.md "Errors": the message of a 503 begins with a reason token,
+ * the word clients act on; a sentence for people follows after a space. */
+#define WQI_503_BUSY "busy"         /* connection limit reached: try again later */
+#define WQI_503_SHUTDOWN "shutdown" /* the server is stopping */
 
 typedef enum wqi_verb {
     WQI_VERB_CREATE,

@@ -342,7 +342,7 @@ static void reap(wq_server *s)
 /* One connection over the limit: tell it, unasked, and hang up. */
 static void turn_away(wq_server *s, wq_conn *c)
 {
-    static const char busy[] = "ERROR 503 server busy";
+    static const char busy[] = "ERROR 503 " WQI_503_BUSY " connection limit reached";
     wq_conn_send(c, busy, sizeof busy - 1, BUSY_SEND_MS);
     wq_conn_close(c);
     logf_(s, WQ_LOG_WARN, "turned a connection away: %u connections open",
@@ -512,7 +512,7 @@ void wq_server_stop(wq_server *s)
     /* 1. No new connections. */
     wq_listener_shutdown(s->listener);
     wqi_thread_join(&s->accept_thread);
-    /* 2. Waiters in RETRIEVE get "ERROR 503 shutting down". */
+    /* 2. Waiters in RETRIEVE get "ERROR 503 shutdown …". */
     wqi_registry_shutdown(s->registry);
     /* 3. Idle connections are closed; busy ones finish their reply and
      *    then see `stopping` and end. */

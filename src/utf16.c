@@ -90,6 +90,11 @@ static uint8_t *put_unit16(uint8_t *out, uint32_t u)
 wq_err wqi_utf8_to_utf16le(wqi_buf *b, const uint8_t *src, size_t n)
 {
     size_t size;
+    if (n == 0) {
+        /* Nothing to write, and b->data may still be NULL: NULL + 0 below
+         * would be undefined behaviour. */
+        return WQ_OK;
+    }
     if (n > (size_t)-1 / 2) {
         return WQ_ENOMEM; /* the measure below could overflow */
     }
@@ -192,6 +197,11 @@ static int utf16le_measure(const uint8_t *src, size_t n, size_t *utf8_size)
 wq_err wqi_utf16le_to_utf8(wqi_buf *b, const uint8_t *src, size_t n)
 {
     size_t size;
+    if (n == 0) {
+        /* A request that is only a BOM: nothing to write, and b->data may
+         * still be NULL (NULL + 0 below would be undefined behaviour). */
+        return WQ_OK;
+    }
     if (!utf16le_measure(src, n, &size)) {
         return WQ_EINVAL;
     }

@@ -190,8 +190,8 @@ static void error_replies_become_their_codes_with_the_sentence(void **state)
     const char *replies[] = {
         "ERROR 409 queue MyWorkQueue already exists",
         "ERROR 404 no such queue nope",
-        "ERROR 503 shutting down",
-        "ERROR 503 server busy",
+        "ERROR 503 shutdown server is stopping",
+        "ERROR 503 busy connection limit reached",
         "ERROR 507 queue q is full",
     };
     wq_client *c = scripted(replies, 5);
@@ -200,7 +200,9 @@ static void error_replies_become_their_codes_with_the_sentence(void **state)
     assert_int_equal(wq_client_delete(c, "nope"), WQ_ENOTFOUND);
     assert_string_equal(wq_client_message(c), "no such queue nope");
     assert_int_equal(wq_client_ping(c), WQ_ESHUTDOWN);
+    assert_string_equal(wq_client_message(c), "shutdown server is stopping");
     assert_int_equal(wq_client_ping(c), WQ_EBUSY);
+    assert_string_equal(wq_client_message(c), "busy connection limit reached");
     assert_int_equal(wq_client_publish(c, "q", "x", 1, NULL), WQ_ELIMIT);
     finish(c);
 }

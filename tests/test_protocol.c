@@ -1061,6 +1061,35 @@ static void test_utf16_boundaries(void **state)
     wqi_buf_free(&b);
 }
 
+/* Empty text converts to nothing, also into a buffer that has never held
+ * anything (data still NULL): the case of a request that is only a BOM.
+ * Regression: both converters computed NULL + 0, which is undefined
+ * behaviour that clang's -fsanitize=undefined reports. */
+static void test_empty_conversions_into_an_empty_buffer(void **state)
+{
+    (void)state;
+    static const uint8_t some[2] = {0x41, 0x00};
+    const uint8_t *sources[2] = {some, NULL};
+    for (size_t i = 0; i < COUNT(sources); i++) {
+        wqi_buf b;
+        wqi_buf_init(&b);
+        assert_int_equal(wqi_utf16le_to_utf8(&b, sources[i], 0), WQ_OK);
+        assert_int_equal(b.len, 0);
+        assert_int_equal(wqi_utf8_to_utf16le(&b, sources[i], 0), WQ_OK);
+        assert_int_equal(b.len, 0);
+        wqi_buf_free(&b);
+    }
+    /* The whole request: a lone BOM is an empty request (400), in
+     * UTF-16LE, from a message of exactly two bytes. */
+    uint8_t *bom = exact("\xFF\xFE", 2);
+    wqi_request req;
+    const char *why = NULL;
+    assert_int_equal(wqi_request_parse(bom, 2, &req, &why), WQ_EBADREQ);
+    assert_string_equal(why, "empty request");
+    assert_int_equal(req.utf16, 1);
+    free(bom);
+}
+
 /* ---- the buffer --------------------------------------------------------- */
 
 static void test_buf(void **state)
@@ -1127,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_conversion_round_trip),
         cmocka_unit_test(test_utf16_boundaries),
+        cmocka_unit_test(test_empty_conversions_into_an_empty_buffer),
         cmocka_unit_test(test_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,8 @@
  * Errors: a protocol error reply (ERROR <code> <message>) is returned as
  * the wq_err of its code (wq_err_from_code: 404 → WQ_ENOTFOUND, …) and its
  * message is kept for wq_client_message(). A 503 is WQ_ESHUTDOWN when the
- * server says "shutting down", else WQ_EBUSY. Transport failures are returned
+ * first word of its message (the reason token) is "shutdown", else
+ * WQ_EBUSY (the token "busy": connection limit). Transport failures are returned
  * as they are (WQ_ECLOSED, WQ_ETIMEDOUT, …); after a transport failure the
  * connection is unusable and the client should be closed. A reply that
  * does not match docs/protocol.md gives WQ_EPROTO.
@@ -47,7 +48,7 @@ WQ_API void wq_client_opts_init(wq_client_opts *opts);
  * default; see wq_endpoint_resolve). opts NULL means defaults. On success
  * *out is owned by the caller (wq_client_close). Errors: those of
  * wq_conn_connect (WQ_ENOENT when no server runs there). A server that is
- * full accepts and then says "ERROR 503 server busy": the first request
+ * full accepts and then says "ERROR 503 busy ...": the first request
  * returns WQ_EBUSY. Blocks up to connect_timeout_ms. Thread-safe.
  */
 WQ_API wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_client **out);

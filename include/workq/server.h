@@ -45,7 +45,7 @@ typedef struct wq_server_config {
     const char *endpoint;          /* NULL: $WORKQ_ENDPOINT or the default */
     wq_listen_opts listen;         /* passed to wq_listener_open */
     size_t max_message;            /* largest request in bytes; 413 beyond */
-    uint32_t max_connections;      /* one more gets "ERROR 503 server busy" */
+    uint32_t max_connections;      /* one more gets "ERROR 503 busy ..." */
     uint32_t max_queues;           /* CREATE beyond gets 507 */
     uint64_t max_items;            /* per queue, ready + leased; 0 = unlimited */
     uint32_t idle_timeout_ms;      /* close idle connections; 0 = never */
@@ -79,7 +79,7 @@ WQ_API void wq_server_config_init(wq_server_config *cfg);
 WQ_API wq_err wq_server_start(const wq_server_config *cfg, wq_server **out);
 
 /* Stop gracefully and free the server: no new connections; requests
- * waiting in RETRIEVE get "ERROR 503 shutting down"; a request being
+ * waiting in RETRIEVE get "ERROR 503 shutdown ..."; a request being
  * processed gets its reply; idle connections are closed; every thread is
  * joined and leased items go back to their queues before the memory is
  * freed. Blocks until all that is done (bounded by the send timeouts of

@@ -1,7 +1,7 @@
 /* test_graceful_stop.c — wq_server_stop with 4 workers blocked in
  * RETRIEVE (each holding a lease) and 4 idle clients: it returns (a hang
  * fails by the CTest timeout; nothing here measures time), the waiting
- * workers get "ERROR 503 shutting down" or see the connection closed, the
+ * workers get "ERROR 503 shutdown ..." or see the connection closed, the
  * idle ones see it closed, and the leased items go back before the
  * registry is freed (valgrind-clean on Linux). */
 #include <setjmp.h>
@@ -55,12 +55,12 @@ static void worker_main(void *arg)
     }
 }
 
-/* docs/protocol.md "Shutting down": a waiting RETRIEVE gets a 503, which
- * the client reports as WQ_ESHUTDOWN (client.h), with the server's
- * sentence. */
+/* docs/protocol.md: "ERROR 503 shutdown <sentence>", which the client reports
+ * as WQ_ESHUTDOWN by its reason token (client.h), with the server's
+ * message. */
 static int shutting_down(const struct worker *w)
 {
-    return w->wait_err == WQ_ESHUTDOWN && strcmp(w->message, "shutting down") == 0;
+    return w->wait_err == WQ_ESHUTDOWN && strncmp(w->message, "shutdown ", 9) == 0;
 }
 
 static void stop_returns_with_workers_waiting_and_clients_idle(void **state)

@@ -1,7 +1,7 @@
-/* test_server_busy.c — docs/protocol.md "Busy": a connection beyond the
- * server's connection limit receives a 503 (reason busy) as its first
- * message, unasked, and is closed. Once a connection closes, there is room
- * again. */
+/* test_server_busy.c — docs/protocol.md: "a connection beyond the server's
+ * connection limit receives ERROR 503 busy <sentence> as its first
+ * message, unasked, and is closed"; "busy" is the reason token clients act
+ * on. Once a connection closes, there is room again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,8 +45,10 @@ static void a_connection_over_the_limit_is_told_503_and_closed(void **state)
     void *msg;
     size_t n;
     assert_int_equal(wq_conn_recv(third, 4096, WQT_LONG_MS, &msg, &n), WQ_OK);
-    assert_int_equal(n, strlen("ERROR 503 server busy"));
-    assert_memory_equal(msg, "ERROR 503 server busy", n);
+    /* The reason token, then a sentence. */
+    static const char head[] = "ERROR 503 busy ";
+    assert_true(n > sizeof head - 1);
+    assert_memory_equal(msg, head, sizeof head - 1);
     wq_free(msg);
     assert_int_equal(wq_conn_recv(third, 4096, WQT_LONG_MS, &msg, &n), WQ_ECLOSED);
     wq_conn_close(third);
@@ -54,7 +56,7 @@ static void a_connection_over_the_limit_is_told_503_and_closed(void **state)
     /* Through the client library: the first request says busy. */
     wq_client *fourth = wqt_live_client(&live);
     assert_int_equal(wq_client_ping(fourth), WQ_EBUSY);
-    assert_string_equal(wq_client_message(fourth), "server busy");
+    assert_true(strncmp(wq_client_message(fourth), "busy ", 5) == 0);
     wq_client_close(fourth);
 
     /* The two served are unaffected. */
