@@ -1,53 +1,7 @@
-/* utf16.c — strict UTF-8 decoding and UTF-8 <-> UTF-16LE conversion. */
+/* utf16.c — UTF-8 <-> UTF-16LE conversion (strict UTF-8 decoding is
+ * utf8.c's). */
 #include "utf16.h"
-
-/* Decodes one UTF-8 sequence at p[0..n), n >= 1. Returns its length (1..4)
- * and the code point in *cp, or 0 if the bytes are not a well-formed
- * sequence. The ranges of the second byte are those of Unicode's table of
- * well-formed byte sequences (3-7): they exclude overlong forms (C0, C1,
- * E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points above
- * U+10FFFF (F4 90.., F5..FF) in one check. */
-static size_t utf8_decode(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t c = p[0];
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        *cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        *cp = c & 0x0Fu;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        *cp = c & 0x07u;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
-        return 0; /* continuation byte, C0/C1, F5..FF */
-    }
-    if (n < len || p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0u) != 0x80u) {
-            return 0;
-        }
-        *cp = (*cp << 6) | (p[i] & 0x3Fu);
-    }
-    return len;
-}
+#include "utf8.h"
 
 /* Validates UTF-8 and measures its UTF-16 size: 2 bytes per character,
  * 4 for those beyond U+FFFF (the 4-byte UTF-8 sequences). */
@@ -63,7 +17,7 @@ static int utf8_measure(const uint8_t *p, size_t n, size_t *utf16_size)
             continue;
         }
         uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
-        size_t len = utf8_decode(p + i, n - i, &cp);
+        size_t len = wqi_utf8_decode(p + i, n - i, &cp);
         if (len == 0) {
             return 0;
         }
@@ -72,12 +26,6 @@ static int utf8_measure(const uint8_t *p, size_t n, size_t *utf16_size)
     }
     *utf16_size = size;
     return 1;
-}
-
-int wqi_utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t ignored;
-    return utf8_measure(p, n, &ignored);
 }
 
 static uint8_t *put_unit16(uint8_t *out, uint32_t u)
@@ -109,7 +57,7 @@ wq_err wqi_utf8_to_utf16le(wqi_buf *b, const uint8_t *src, size_t n)
     size_t i = 0;
     while (i < n) {
         uint32_t cp = 0; /* set on every path that uses it; -O2 cannot prove that */
-        i += utf8_decode(src + i, n - i, &cp); /* measured: never 0 */
+        i += wqi_utf8_decode(src + i, n - i, &cp); /* measured: never 0 */
         if (cp < 0x10000u) {
             out = put_unit16(out, cp);
         } else {

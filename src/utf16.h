@@ -1,4 +1,4 @@
-/* utf16.h — UTF-8 validation and UTF-8 <-> UTF-16LE conversion (internal).
+/* utf16.h — UTF-8 <-> UTF-16LE conversion (internal).
  *
  * The protocol speaks UTF-8, but .NET's Encoding.Unicode writes UTF-16LE,
  * and the server answers such a client in kind (docs/protocol.md "Text encoding").
@@ -18,10 +18,7 @@
 #include <workq/errors.h>
 
 #include "buf.h"
-
-/* Nonzero if p[0..n) is valid UTF-8 (RFC 3629). NUL bytes are valid
- * characters. n == 0 is valid. */
-int wqi_utf8_valid(const uint8_t *p, size_t n);
+#include "utf8.h" /* wqi_utf8_valid, for the callers of these */
 
 /* Appends to b the UTF-16LE encoding (no BOM) of the UTF-8 text
  * src[0..n). At most 2 * n bytes are appended. Errors: WQ_EINVAL if src is

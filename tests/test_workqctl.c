@@ -442,45 +442,6 @@ static void base64_matches_rfc4648(void **state)
     expect_str(&s, "+/+/");
 }
 
-static void utf8_validation_follows_rfc3629(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *bytes;
-        size_t len;
-        int ok;
-    } rows[] = {
-        {"", 0, 1},
-        {"ascii\x7f", 6, 1},
-        {"\0", 1, 1},
-        {"\xc3\xa9", 2, 1},
-        {"\xe2\x82\xac", 3, 1},
-        {"\xf0\x9f\x98\x80", 4, 1},
-        {"\xf4\x8f\xbf\xbf", 4, 1}, /* U+10FFFF */
-        {"\xed\x9f\xbf", 3, 1},     /* U+D7FF */
-        {"\xee\x80\x80", 3, 1},     /* U+E000 */
-        {"\xff", 1, 0},
-        {"\x80", 1, 0},             /* lone continuation */
-        {"\xc3", 1, 0},             /* truncated */
-        {"\xe2\x82", 2, 0},         /* truncated */
-        {"\xc3\x28", 2, 0},         /* bad continuation */
-        {"\xc0\x80", 2, 0},         /* overlong */
-        {"\xc1\xbf", 2, 0},         /* overlong */
-        {"\xe0\x80\x80", 3, 0},     /* overlong */
-        {"\xe0\x9f\xbf", 3, 0},     /* overlong U+07FF */
-        {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong U+FFFF */
-        {"\xed\xa0\x80", 3, 0},     /* U+D800 surrogate */
-        {"\xed\xbf\xbf", 3, 0},     /* U+DFFF surrogate */
-        {"\xf4\x90\x80\x80", 4, 0}, /* U+110000 */
-        {"\xf5\x80\x80\x80", 4, 0},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (wqc_utf8_valid(rows[i].bytes, rows[i].len) != rows[i].ok) {
-            fail_msg("row %u", (unsigned)i);
-        }
-    }
-}
-
 static void numbers_format_without_printf(void **state)
 {
     (void)state;
@@ -564,7 +525,6 @@ int main(void)
         cmocka_unit_test(json_strings_are_escaped),
         cmocka_unit_test(items_are_json_text_or_base64),
         cmocka_unit_test(base64_matches_rfc4648),
-        cmocka_unit_test(utf8_validation_follows_rfc3629),
         cmocka_unit_test(numbers_format_without_printf),
         cmocka_unit_test(list_table_is_aligned),
         cmocka_unit_test(list_json),

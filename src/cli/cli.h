@@ -75,10 +75,6 @@ const char *const *wqc_usage(void);
 /* The exit status for a failed call's wq_err (WQ_OK gives 0). */
 int wqc_exit_status(wq_err err);
 
-/* 1 if p[0..n) is UTF-8 as RFC 3629 has it: no overlong forms, no
- * surrogates, nothing above U+10FFFF. */
-int wqc_utf8_valid(const void *p, size_t n);
-
 /* A growable string for building output. Errors are sticky: after a failed
  * allocation every append is a no-op and `failed` stays set, so callers
  * check once at the end. data is NUL-terminated whenever it is not NULL.

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "utf8.h"
 
 void wqc_str_free(wqc_str *s)
 {
@@ -168,57 +169,11 @@ void wqc_base64(wqc_str *s, const void *p, size_t n)
     }
 }
 
-int wqc_utf8_valid(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = b[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t more;
-        uint32_t cp;
-        uint32_t min;
-        if (c >= 0xC2 && c <= 0xDF) { /* C0, C1: overlong two-byte forms */
-            more = 1;
-            cp = c & 0x1Fu;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            cp = c & 0x0Fu;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) { /* F5..FF: above U+10FFFF */
-            more = 3;
-            cp = c & 0x07u;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i - 1 < more) {
-            return 0;
-        }
-        for (size_t k = 1; k <= more; k++) {
-            unsigned char t = b[i + k];
-            if ((t & 0xC0) != 0x80) {
-                return 0;
-            }
-            cp = cp << 6 | (t & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return 0;
-        }
-        i += 1 + more;
-    }
-    return 1;
-}
-
 void wqc_json_item(wqc_str *s, uint64_t id, const void *p, size_t n)
 {
     wqc_str_puts(s, "{\"id\":");
     wqc_str_u64(s, id);
-    if (wqc_utf8_valid(p, n)) {
+    if (wqi_utf8_valid(p, n)) {
         wqc_str_puts(s, ",\"payload\":");
         wqc_json_string(s, p, n);
     } else {
