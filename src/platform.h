@@ -37,7 +37,15 @@ void wqi_cond_broadcast(wqi_cond *c);
  * return after the first has finished. */
 void wqi_once_run(wqi_once *once, void (*fn)(void));
 
-/* Threads. start returns WQ_ENOMEM or WQ_EIO if the thread cannot start. */
+/* Threads. start returns WQ_ENOMEM or WQ_EIO if the thread cannot start.
+ * Every thread gets WQI_THREAD_STACK_SIZE of stack (address space; only
+ * the pages it touches become memory). The library's threads (a server's
+ * accept and connection threads) need a few KiB: no recursion, no large
+ * locals. The OS default (8 MiB on Linux, 1 MiB on Windows) would only
+ * reserve address space per connection; what runs on these threads beyond
+ * the library — a server's log callback — gets this much too, which
+ * server.h says. */
+#define WQI_THREAD_STACK_SIZE (256u * 1024u)
 typedef void (*wqi_thread_fn)(void *arg);
 wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg);
 void wqi_thread_join(wqi_thread *t);

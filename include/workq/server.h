@@ -32,7 +32,9 @@ typedef enum wq_log_level {
 
 /* Receives the server's log lines: one sentence, no newline, no timestamp.
  * Called from the server's threads, possibly concurrently: it must be
- * thread-safe and must not call back into the server. */
+ * thread-safe and must not call back into the server. Those threads have
+ * a 256 KiB stack (set explicitly, so that each connection reserves no
+ * more): keep large buffers off the stack in a log function. */
 typedef void (*wq_log_fn)(void *ctx, wq_log_level level, const char *line);
 
 /* Defaults: docs/protocol.md's "Server limits". */

@@ -1,5 +1,6 @@
 /* thread.c (POSIX) — mutexes, condition variables, threads, clock. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -100,7 +101,21 @@ wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg)
 {
     t->fn = fn;
     t->arg = arg;
-    int rc = pthread_create(&t->t, NULL, thread_main, t);
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0) {
+        return WQ_ENOMEM;
+    }
+    /* Never below what the C library needs for a thread. */
+    size_t stack = WQI_THREAD_STACK_SIZE;
+    if (stack < (size_t)PTHREAD_STACK_MIN) {
+        stack = (size_t)PTHREAD_STACK_MIN;
+    }
+    rc = pthread_attr_setstacksize(&attr, stack);
+    if (rc == 0) {
+        rc = pthread_create(&t->t, &attr, thread_main, t);
+    }
+    pthread_attr_destroy(&attr);
     if (rc == EAGAIN) {
         return WQ_ENOMEM;
     }

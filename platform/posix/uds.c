@@ -172,8 +172,11 @@ wq_err wqi_uds_conn_new(int fd, wq_conn **out)
     c->rx_broken = 0;
     c->rcvtimeo_ms = -2;
     c->msg_started = 0;
+    c->rbuf = c->rsmall;
+    c->rcap = sizeof c->rsmall;
     c->rpos = 0;
     c->rend = 0;
+    c->last_read = 0;
     wqi_frame_decoder_init(&c->dec, 0);
     wq_err err = read_peer(fd, &c->peer);
     if (err != WQ_OK) {
@@ -201,6 +204,9 @@ static void uds_conn_close(wq_conn *wc)
     uds_conn_shutdown(wc);
     wqi_uds_close_fd(&c->fd);
     wqi_frame_decoder_reset(&c->dec);
+    if (c->rbuf != c->rsmall) {
+        wqi_free(c->rbuf);
+    }
     wqi_free(c);
 }
 

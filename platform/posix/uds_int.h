@@ -23,8 +23,14 @@
 #define UDS_SEND_FLAGS MSG_DONTWAIT /* SO_NOSIGPIPE is set on the socket instead */
 #endif
 
-/* Per-connection read buffer: large enough that a burst of pipelined small
- * messages costs one read(). */
+/* Per-connection read buffers. A connection starts with the small one,
+ * inside its struct, which holds a typical request whole: request/reply
+ * traffic never allocates, and an idle connection costs a few hundred
+ * bytes. A read that fills it means the peer is sending more (pipelining,
+ * large requests), and reads then go to a heap buffer large enough that a
+ * burst of pipelined small messages costs one read(); it is given back
+ * when a read no longer needs it. */
+#define UDS_RSMALL_SIZE 512u
 #define UDS_RBUF_SIZE (64u * 1024u)
 
 /* Connect back-off while the listener's backlog is full (EAGAIN): there is
@@ -56,8 +62,14 @@ struct uds_conn {
     int64_t msg_started; /* clock when the current partial message began; 0: none */
     wq_peer peer;        /* read once when the connection was made */
     wqi_frame_decoder dec;
-    size_t rpos, rend; /* unconsumed bytes are rbuf[rpos..rend) */
-    uint8_t rbuf[UDS_RBUF_SIZE];
+    /* Unconsumed bytes are rbuf[rpos..rend). rbuf is rsmall, or a heap
+     * buffer of UDS_RBUF_SIZE while the peer sends in bursts (see
+     * uds_recv.c: pick_buffer); rcap is its size. */
+    uint8_t *rbuf;
+    size_t rcap;
+    size_t rpos, rend;
+    size_t last_read; /* bytes the last read put into rbuf */
+    uint8_t rsmall[UDS_RSMALL_SIZE];
 };
 
 /* ---- uds.c: helpers every part uses -------------------------------------- */

@@ -45,12 +45,33 @@ static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
  * bytes go straight into the message and what follows them into the buffer; otherwise everything
  * goes to the buffer. Returns what recvmsg returned (errno set on -1; EAGAIN: the timeout passed).
  */
+/* Choose the buffer for the next read; called only when the buffer is
+ * empty, so nothing is ever copied. The last read filled the small buffer:
+ * more is coming, take the large one (if memory is short, stay small:
+ * slower, not wrong). The last read into the large one would have fitted
+ * the small one: the burst is over, give the large one back. */
+static void pick_buffer(struct uds_conn *c)
+{
+    if (c->rbuf == c->rsmall && c->last_read == sizeof c->rsmall) {
+        uint8_t *big = wqi_malloc(UDS_RBUF_SIZE);
+        if (big != NULL) {
+            c->rbuf = big;
+            c->rcap = UDS_RBUF_SIZE;
+        }
+    } else if (c->rbuf != c->rsmall && c->last_read < sizeof c->rsmall) {
+        wqi_free(c->rbuf);
+        c->rbuf = c->rsmall;
+        c->rcap = sizeof c->rsmall;
+    }
+}
+
 static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_len)
 {
     uint8_t *space;
     size_t want;
     wqi_frame_body_space(&c->dec, &space, &want);
-    struct iovec iov[2] = {{space, want}, {c->rbuf, sizeof c->rbuf}};
+    pick_buffer(c);
+    struct iovec iov[2] = {{space, want}, {c->rbuf, c->rcap}};
     struct msghdr m;
     memset(&m, 0, sizeof m);
     m.msg_iov = want > 0 ? iov : iov + 1;
@@ -62,6 +83,7 @@ static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_
             wqi_frame_body_commit(&c->dec, body, msg, msg_len);
         }
         c->rend = (size_t)n - body;
+        c->last_read = c->rend;
     }
     return n;
 }

@@ -104,7 +104,8 @@ wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg)
     t->arg = arg;
     /* _beginthreadex, not CreateThread, so the C runtime is set up for the
      * new thread. */
-    uintptr_t h = _beginthreadex(NULL, 0, thread_main, t, 0, NULL);
+    uintptr_t h = _beginthreadex(NULL, WQI_THREAD_STACK_SIZE, thread_main, t,
+                                 STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (h == 0) {
         return WQ_ENOMEM;
     }

@@ -287,6 +287,78 @@ static void frames_in_one_write_arrive_separately_in_order(void **state)
     expect_recv_err(f->server, MAX, 0, WQ_ETIMEDOUT); /* nothing invented */
 }
 
+/* ---- the read buffer (item 8: idle connections cost little) ----------- */
+
+/* A connection that only ever exchanges small messages, one at a time, is
+ * served from the small buffer inside its struct: neither accepting it nor
+ * its traffic allocates anything near the 64 KiB burst buffer. */
+static void request_reply_traffic_never_allocates_a_large_buffer(void **state)
+{
+    (void)state;
+    wqt_scratch s;
+    wqt_scratch_init(&s, T, "rb");
+    wq_listener *l = NULL;
+    assert_int_equal(wq_listener_open(T, s.endpoint, NULL, &l), WQ_OK);
+    int raw = wqt_unix_connect(s.endpoint);
+    watch_allocations();
+    wq_conn *server = NULL;
+    assert_int_equal(wq_listener_accept(l, LONG_MS, &server), WQ_OK);
+    char body[48];
+    memset(body, 'r', sizeof body);
+    for (int i = 0; i < 100; i++) {
+        raw_frame(raw, body, sizeof body);
+        expect_msg(server, 4096, body, sizeof body);
+    }
+    wqi_alloc_set_observer(NULL);
+    assert_true(biggest_alloc <= 4096);
+    close(raw);
+    wq_conn_close(server);
+    wq_listener_close(l);
+    wqt_scratch_cleanup(&s);
+}
+
+/* Bursts move reads to the large buffer and quiet moves them back; no byte
+ * is lost or reordered at either switch, including a read that exactly
+ * fills the small buffer with one whole message. */
+static void bursts_and_quiet_spells_keep_every_byte_in_order(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t wire[16384];
+    char body[600];
+    for (size_t i = 0; i < sizeof body; i++) {
+        body[i] = (char)('a' + i % 26);
+    }
+    for (int round = 0; round < 3; round++) {
+        /* A burst: 400 frames of 1..20 bytes in one write (about 6 KiB). */
+        size_t at = 0;
+        for (uint32_t i = 0; i < 400; i++) {
+            put_frame(wire, &at, body + i % 7, 1 + i % 20);
+        }
+        watch_allocations();
+        raw_write(f->raw, wire, at);
+        for (uint32_t i = 0; i < 400; i++) {
+            expect_msg(f->server, 4096, body + i % 7, 1 + i % 20);
+        }
+        wqi_alloc_set_observer(NULL);
+        if (biggest_alloc < 64u * 1024u) { /* the burst buffer was taken */
+            fail_msg("round %d: biggest allocation %zu", round, biggest_alloc);
+        }
+        /* One message of exactly the small buffer's size (header
+         * included), then one larger than it. */
+        raw_frame(f->raw, body, 512 - 4);
+        expect_msg(f->server, 4096, body, 512 - 4);
+        raw_frame(f->raw, body, sizeof body);
+        expect_msg(f->server, 4096, body, sizeof body);
+        /* Quiet: one small message at a time gives the burst buffer back,
+         * so the next round's burst takes it again. */
+        for (uint32_t i = 0; i < 5; i++) {
+            raw_frame(f->raw, body, 10 + i);
+            expect_msg(f->server, 4096, body, 10 + i);
+        }
+    }
+    expect_recv_err(f->server, MAX, 0, WQ_ETIMEDOUT); /* nothing invented */
+}
+
 static void large_frame_followed_by_small_ones_in_one_stream(void **state)
 {
     struct fixture *f = *state;
@@ -523,6 +595,8 @@ int main(void)
         RAW(byte_at_a_time_writer_arrives_intact),
         RAW(frames_in_one_write_arrive_separately_in_order),
         RAW(large_frame_followed_by_small_ones_in_one_stream),
+        cmocka_unit_test(request_reply_traffic_never_allocates_a_large_buffer),
+        RAW(bursts_and_quiet_spells_keep_every_byte_in_order),
         RAW(peer_closing_mid_header_gives_eclosed),
         RAW(peer_closing_mid_body_gives_eclosed),
         RAW(messages_sent_before_close_are_delivered_first),

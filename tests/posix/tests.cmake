@@ -32,3 +32,7 @@ set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE
 # errno to wq_err in one place; the OS's own code and text kept per thread.
 workq_test_exe(test_os_err posix/test_os_err.c)
 workq_add_test(os_err test_os_err)
+
+# Library threads get the documented stack size (src/platform.h).
+workq_test_exe(test_thread_stack posix/test_thread_stack.c)
+workq_add_test(thread_stack test_thread_stack)
