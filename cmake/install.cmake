@@ -99,9 +99,10 @@ install(TARGETS ${_workq_library_targets}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ${_workq_includes_destination})
-# The programs. workqctl links the shared library; installed without an
-# RPATH, it finds libworkq.so where the system looks (a distribution's
-# prefix) or through LD_LIBRARY_PATH; on Windows workq.dll is beside it.
+# The programs. workqd links the static library and stands alone.
+# workqctl links the shared library; installed without an RPATH, it finds
+# libworkq.so where the system looks (a distribution's prefix) or through
+# LD_LIBRARY_PATH; on Windows workq.dll is beside it.
 install(TARGETS workqd
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 if(TARGET workqctl)
