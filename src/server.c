@@ -73,6 +73,7 @@ void wq_server_config_init(wq_server_config *cfg)
     cfg->max_connections = WQ_DEFAULT_MAX_CONNECTIONS;
     cfg->max_queues = WQ_DEFAULT_MAX_QUEUES;
     cfg->log_level = WQ_LOG_INFO;
+    cfg->stop_timeout_ms = WQ_DEFAULT_STOP_TIMEOUT_MS;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -524,12 +525,31 @@ void wq_server_stop(wq_server *s)
             wq_conn_shutdown(cn->c);
         }
     }
+    /* 4. ... but not for longer than the deadline: a client that pipelines
+     *    large replies and reads them slowly could otherwise hold the stop
+     *    for as long as it likes, past any service manager's patience. */
+    uint32_t grace = s->cfg.stop_timeout_ms;
+    int64_t deadline = wqi_deadline(grace > (uint32_t)INT32_MAX ? INT32_MAX : (int)grace);
+    while (s->nlive > 0 && wqi_cond_wait_until(&s->changed, &s->lock, deadline) == WQ_OK) {
+    }
+    uint32_t cut = s->nlive;
+    for (struct conn *cn = s->live; cn != NULL; cn = cn->next) {
+        wq_conn_shutdown(cn->c); /* their sends and receives end at once */
+    }
+    wqi_mutex_unlock(&s->lock);
+    if (cut > 0) {
+        logf_(s, WQ_LOG_WARN,
+              "stop deadline of %lu ms passed: cutting %lu connection%s still busy (replies not "
+              "yet sent are lost)",
+              (unsigned long)grace, (unsigned long)cut, cut == 1 ? "" : "s");
+    }
+    wqi_mutex_lock(&s->lock);
     while (s->nlive > 0) {
         wqi_cond_wait(&s->changed, &s->lock);
     }
     wqi_cond_broadcast(&s->changed);
     wqi_mutex_unlock(&s->lock);
-    /* 4. Join every thread and free. */
+    /* 5. Join every thread and free. */
     reap(s);
     logf_(s, WQ_LOG_INFO, "stopped");
     server_free(s);

@@ -106,6 +106,12 @@ void wqd_service_progress(void);
 void wqd_service_running(void);
 void wqd_service_stopping(void);
 
+/* The stop's deadline (wq_server_config.stop_timeout_ms), so that the
+ * STOP_PENDING reports' wait hint covers it (Windows; a no-op elsewhere).
+ * Call once the options are parsed, before RUNNING is reported (no stop
+ * control can arrive before). Thread-safe. */
+void wqd_service_stop_timeout(uint32_t stop_timeout_ms);
+
 /* Under the SCM: write a log line to the Windows event log and return 1.
  * Otherwise return 0 (the caller writes to stderr). Thread-safe. */
 int wqd_service_log(wq_log_level level, const char *line);

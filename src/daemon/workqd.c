@@ -38,6 +38,10 @@ static const char usage_text[] =
     "  --max-items N            items per queue, ready + leased (default 0 =\n"
     "                           unlimited); PUBLISH beyond gets 507\n"
     "  --idle-timeout MS        close connections idle this long (default 0 = never)\n"
+    "  --stop-timeout MS        on stop, let busy connections finish their replies for\n"
+    "                           at most this long, then cut them (default 5000; 0 =\n"
+    "                           cut at once); keep it below the service manager's\n"
+    "                           stop timeout (systemd TimeoutStopSec=)\n"
     "  --pidfile PATH           write the process id to PATH (locked while running,\n"
     "                           removed at exit)\n"
     "  --log-level LEVEL        error, warn, info (default) or debug\n"
@@ -173,6 +177,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->cfg.max_items = parse_number(a, v, 0, UINT64_MAX);
         } else if (strcmp(a, "--idle-timeout") == 0) {
             o->cfg.idle_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
+        } else if (strcmp(a, "--stop-timeout") == 0) {
+            o->cfg.stop_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
         } else if (strcmp(a, "--pidfile") == 0) {
             o->pidfile = v;
         } else if (strcmp(a, "--pipe-sddl") == 0) {
@@ -260,6 +266,7 @@ static int run_workqd(int argc, char **argv, void *ctx)
     struct options o;
     parse_options(argc, argv, &o);
     o.cfg.log = log_line;
+    wqd_service_stop_timeout(o.cfg.stop_timeout_ms);
     wqd_service_progress();
 
     char endpoint[WQ_ENDPOINT_MAX];

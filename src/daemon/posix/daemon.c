@@ -181,6 +181,11 @@ void wqd_service_stopping(void)
 {
 }
 
+void wqd_service_stop_timeout(uint32_t stop_timeout_ms)
+{
+    (void)stop_timeout_ms;
+}
+
 int wqd_service_log(wq_log_level level, const char *line)
 {
     (void)level;
