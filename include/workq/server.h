@@ -52,11 +52,17 @@ typedef struct wq_server_config {
     const char *endpoint;          /* NULL: $WORKQ_ENDPOINT or the default */
     wq_listen_opts listen;         /* passed to wq_listener_open */
     size_t max_message;            /* largest request in bytes; 413 beyond */
-    uint32_t max_connections;      /* one more gets "ERROR 503 busy ..." */
-    uint32_t max_queues;           /* CREATE beyond gets 507 */
-    uint64_t max_items;            /* per queue, ready + leased; 0 = unlimited */
-    uint32_t idle_timeout_ms;      /* close idle connections; 0 = never */
-    wq_log_fn log;                 /* NULL: no logging */
+    /* One more gets "ERROR 503 busy ...". On POSIX each connection
+     * takes a file descriptor: the process's RLIMIT_NOFILE must allow
+     * max_connections plus a few (workqd raises it). A client the process
+     * has no descriptor for gets the same 503: the server holds one spare
+     * descriptor to accept it, answer and close it, and logs a warning at
+     * most once a minute. */
+    uint32_t max_connections;
+    uint32_t max_queues;      /* CREATE beyond gets 507 */
+    uint64_t max_items;       /* per queue, ready + leased; 0 = unlimited */
+    uint32_t idle_timeout_ms; /* close idle connections; 0 = never */
+    wq_log_fn log;            /* NULL: no logging */
     void *log_ctx;
     wq_log_level log_level; /* lines above this level are not produced */
     /* An already-open listener to serve instead of opening endpoint (for
