@@ -70,6 +70,26 @@ int wqi_process_ugid(uint32_t *uid, uint32_t *gid); /* 1 if meaningful */
 /* The current user's SID as a string on Windows; "" elsewhere. */
 void wqi_process_sid(char *buf, size_t size);
 
+/* A spare descriptor for the accept loop. When accept fails because the
+ * process is out of file descriptors (WQ_EMFILE), a waiting client can
+ * neither be served nor told so: it stays in the listen backlog, and the
+ * listener stays readable, until some connection closes. Holding one
+ * descriptor in reserve lets the server release it, accept that client,
+ * answer it 503 busy, close it and take the spare again.
+ *
+ * *spare is -1 when nothing is held. take holds one if none is held and
+ * returns 1 if one is held afterwards, 0 if none could be had (out of
+ * descriptors already; try again later). release gives it back (nothing
+ * if none is held). Not thread-safe for one *spare: the accept thread
+ * owns it.
+ *
+ * POSIX: a descriptor of /dev/null (or of "/" where /dev is missing),
+ * close-on-exec. Windows: handles are not a small per-process quota
+ * there (no RLIMIT_NOFILE; the handle table grows until memory runs out),
+ * so nothing is held: take returns 0 and release does nothing. */
+int wqi_spare_take(intptr_t *spare);
+void wqi_spare_release(intptr_t *spare);
+
 /* Environment variable or NULL; the pointer is valid until the environment
  * changes (callers copy at once). */
 const char *wqi_getenv(const char *name);

@@ -24,6 +24,10 @@
 #define PARTIAL_MESSAGE_MS 10000
 /* The unasked "busy" message to a connection over the limit. */
 #define BUSY_SEND_MS 1000
+/* Out of file descriptors: one log line at most this often, and a pause
+ * before accepting again when not even the spare could make room. */
+#define EMFILE_LOG_MS 60000
+#define EMFILE_BACKOFF_MS 100
 
 struct conn {
     struct conn *next;
@@ -51,6 +55,15 @@ struct wq_server {
     uint32_t nlive;
     int stopping;       /* wq_server_stop is draining */
     int stop_requested; /* wq_server_request_stop was called */
+
+    /* The accept thread's own (no lock): the spare descriptor that lets
+     * it answer a client while out of descriptors (platform.h), and what
+     * happened since the last report of that. */
+    intptr_t spare;
+    int emfile_reported;
+    int64_t emfile_next_report_ms;
+    uint64_t emfile_refused;    /* told 503 busy */
+    uint64_t emfile_unanswered; /* no descriptor even for that */
 };
 
 static void logf_(wq_server *s, wq_log_level level, const char *fmt, ...)
@@ -73,6 +86,7 @@ void wq_server_config_init(wq_server_config *cfg)
     cfg->max_connections = WQ_DEFAULT_MAX_CONNECTIONS;
     cfg->max_queues = WQ_DEFAULT_MAX_QUEUES;
     cfg->log_level = WQ_LOG_INFO;
+    cfg->stop_timeout_ms = WQ_DEFAULT_STOP_TIMEOUT_MS;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -339,14 +353,13 @@ static void reap(wq_server *s)
     }
 }
 
-/* One connection over the limit: tell it, unasked, and hang up. */
-static void turn_away(wq_server *s, wq_conn *c)
+/* One connection we will not serve (over the limit, or no descriptor to
+ * spare): tell it, unasked, and hang up. The caller logs. */
+static void turn_away(wq_conn *c)
 {
     static const char busy[] = "ERROR 503 " WQI_503_BUSY " connection limit reached";
     wq_conn_send(c, busy, sizeof busy - 1, BUSY_SEND_MS);
     wq_conn_close(c);
-    logf_(s, WQ_LOG_WARN, "turned a connection away: %u connections open",
-          (unsigned)s->cfg.max_connections);
 }
 
 static void admit(wq_server *s, wq_conn *c)
@@ -378,19 +391,88 @@ static void admit(wq_server *s, wq_conn *c)
     }
 }
 
+/* Report running out of descriptors: what happened, the OS's words and
+ * what to raise, once, then at most once per EMFILE_LOG_MS with what
+ * happened meanwhile (a server at its limit meets this with every new
+ * client; a line each time would flood the log). */
+static void report_out_of_descriptors(wq_server *s, int told, const char *os_text)
+{
+    if (told) {
+        s->emfile_refused++;
+    } else {
+        s->emfile_unanswered++;
+    }
+    int64_t now = wqi_clock_ms();
+    if (s->emfile_reported && now < s->emfile_next_report_ms) {
+        return;
+    }
+    s->emfile_reported = 1;
+    s->emfile_next_report_ms = now + EMFILE_LOG_MS;
+    wqi_mutex_lock(&s->lock);
+    unsigned long nopen = (unsigned long)s->nlive;
+    wqi_mutex_unlock(&s->lock);
+    logf_(s, s->emfile_unanswered > 0 ? WQ_LOG_ERROR : WQ_LOG_WARN,
+          "out of file descriptors (accept: %s) with %lu connections open: %llu client(s) "
+          "answered 503 busy, %llu left waiting (reported at most once a minute); raise the "
+          "limit (ulimit -n, or LimitNOFILE= under systemd) or lower --max-connections (now %lu)",
+          os_text[0] != '\0' ? os_text : "too many open files", nopen,
+          (unsigned long long)s->emfile_refused, (unsigned long long)s->emfile_unanswered,
+          (unsigned long)s->cfg.max_connections);
+    s->emfile_refused = 0;
+    s->emfile_unanswered = 0;
+}
+
+/* accept failed for want of a descriptor: a client waits in the backlog
+ * that we can neither serve nor tell. Make room with the spare for just
+ * long enough to answer it 503 busy and close it, then take the spare
+ * again; without one, pause so that the loop does not spin. */
+static void out_of_descriptors(wq_server *s, const char *os_text)
+{
+    int told = 0;
+    int retry_later = 1;
+    if (wqi_spare_take(&s->spare)) {
+        wqi_spare_release(&s->spare);
+        wq_conn *c;
+        wq_err err = wq_listener_accept(s->listener, 0, &c);
+        if (err == WQ_OK) {
+            turn_away(c);
+            told = 1;
+        }
+        /* Taken again before anything else can have the number. */
+        (void)wqi_spare_take(&s->spare);
+        retry_later = err == WQ_EMFILE;
+        if (!told && !retry_later) {
+            return; /* the client left meanwhile: nothing to report */
+        }
+    }
+    report_out_of_descriptors(s, told, os_text);
+    if (retry_later) {
+        wqi_sleep_ms(EMFILE_BACKOFF_MS);
+    }
+}
+
 static void accept_main(void *arg)
 {
     wq_server *s = arg;
     for (;;) {
         wq_conn *c;
         wq_err err = wq_listener_accept(s->listener, WQ_WAIT_FOREVER, &c);
+        char os_text[128] = "";
+        if (err == WQ_EMFILE) {
+            /* The OS's own words, before another call can replace them. */
+            (void)wq_os_error_last(NULL, os_text, sizeof os_text);
+        }
         reap(s);
         if (err == WQ_ECLOSED) {
             return;
         }
+        if (err == WQ_EMFILE) {
+            out_of_descriptors(s, os_text);
+            continue;
+        }
         if (err != WQ_OK) {
-            /* Out of descriptors or memory: log, back off a little so the
-             * loop does not spin, and keep serving those already in. */
+            /* Out of memory, say: log, back off a little so the loop does
+             * not spin, and keep serving those already in. */
             logf_(s, WQ_LOG_ERROR, "accept failed: %s", wq_strerror(err));
             wqi_sleep_ms(100);
             continue;
@@ -399,7 +481,9 @@ static void accept_main(void *arg)
         int full = s->nlive >= s->cfg.max_connections;
         wqi_mutex_unlock(&s->lock);
         if (full) {
-            turn_away(s, c);
+            turn_away(c);
+            logf_(s, WQ_LOG_WARN, "turned a connection away: %u connections open",
+                  (unsigned)s->cfg.max_connections);
         } else {
             admit(s, c);
         }
@@ -411,6 +495,7 @@ static void accept_main(void *arg)
 static void server_free(wq_server *s)
 {
     wq_listener_close(s->listener);
+    wqi_spare_release(&s->spare);
     wqi_registry_destroy(s->registry);
     wqi_cond_destroy(&s->changed);
     wqi_mutex_destroy(&s->lock);
@@ -434,6 +519,7 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
         return WQ_ENOMEM;
     }
     s->cfg = *cfg;
+    s->spare = -1;               /* taken below, once the listener is open */
     s->listener = cfg->listener; /* NULL unless given: then opened below */
     s->cfg.listener = NULL;
     wqi_mutex_init(&s->lock);
@@ -463,6 +549,9 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
     s->dispatch.version = WQ_VERSION_STRING;
     s->dispatch.max_message = cfg->max_message;
     if (err == WQ_OK) {
+        /* Not having one is no reason not to start: the accept loop tries
+         * again when it needs it. */
+        (void)wqi_spare_take(&s->spare);
         err = wqi_thread_start(&s->accept_thread, accept_main, s);
     }
     if (err != WQ_OK) {
@@ -524,12 +613,31 @@ void wq_server_stop(wq_server *s)
             wq_conn_shutdown(cn->c);
         }
     }
+    /* 4. ... but not for longer than the deadline: a client that pipelines
+     *    large replies and reads them slowly could otherwise hold the stop
+     *    for as long as it likes, past any service manager's patience. */
+    uint32_t grace = s->cfg.stop_timeout_ms;
+    int64_t deadline = wqi_deadline(grace > (uint32_t)INT32_MAX ? INT32_MAX : (int)grace);
+    while (s->nlive > 0 && wqi_cond_wait_until(&s->changed, &s->lock, deadline) == WQ_OK) {
+    }
+    uint32_t cut = s->nlive;
+    for (struct conn *cn = s->live; cn != NULL; cn = cn->next) {
+        wq_conn_shutdown(cn->c); /* their sends and receives end at once */
+    }
+    wqi_mutex_unlock(&s->lock);
+    if (cut > 0) {
+        logf_(s, WQ_LOG_WARN,
+              "stop deadline of %lu ms passed: cutting %lu connection%s still busy (replies not "
+              "yet sent are lost)",
+              (unsigned long)grace, (unsigned long)cut, cut == 1 ? "" : "s");
+    }
+    wqi_mutex_lock(&s->lock);
     while (s->nlive > 0) {
         wqi_cond_wait(&s->changed, &s->lock);
     }
     wqi_cond_broadcast(&s->changed);
     wqi_mutex_unlock(&s->lock);
-    /* 4. Join every thread and free. */
+    /* 5. Join every thread and free. */
     reap(s);
     logf_(s, WQ_LOG_INFO, "stopped");
     server_free(s);

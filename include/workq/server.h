@@ -41,17 +41,28 @@ typedef void (*wq_log_fn)(void *ctx, wq_log_level level, const char *line);
 #define WQ_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
 #define WQ_DEFAULT_MAX_CONNECTIONS 1024u
 #define WQ_DEFAULT_MAX_QUEUES 65536u
+/* How long wq_server_stop lets busy connections finish: well inside
+ * systemd's stop timeout (the unit sets 30 s, systemd's default is 90 s)
+ * and the Windows Service Control Manager's preshutdown wait (10 s by
+ * default since Windows 10 1703; workqd install sets 15 s). */
+#define WQ_DEFAULT_STOP_TIMEOUT_MS 5000u
 
 typedef struct wq_server_config {
     const wq_transport *transport; /* NULL: native */
     const char *endpoint;          /* NULL: $WORKQ_ENDPOINT or the default */
     wq_listen_opts listen;         /* passed to wq_listener_open */
     size_t max_message;            /* largest request in bytes; 413 beyond */
-    uint32_t max_connections;      /* one more gets "ERROR 503 busy ..." */
-    uint32_t max_queues;           /* CREATE beyond gets 507 */
-    uint64_t max_items;            /* per queue, ready + leased; 0 = unlimited */
-    uint32_t idle_timeout_ms;      /* close idle connections; 0 = never */
-    wq_log_fn log;                 /* NULL: no logging */
+    /* One more gets "ERROR 503 busy ...". On POSIX each connection
+     * takes a file descriptor: the process's RLIMIT_NOFILE must allow
+     * max_connections plus a few (workqd raises it). A client the process
+     * has no descriptor for gets the same 503: the server holds one spare
+     * descriptor to accept it, answer and close it, and logs a warning at
+     * most once a minute. */
+    uint32_t max_connections;
+    uint32_t max_queues;      /* CREATE beyond gets 507 */
+    uint64_t max_items;       /* per queue, ready + leased; 0 = unlimited */
+    uint32_t idle_timeout_ms; /* close idle connections; 0 = never */
+    wq_log_fn log;            /* NULL: no logging */
     void *log_ctx;
     wq_log_level log_level; /* lines above this level are not produced */
     /* An already-open listener to serve instead of opening endpoint (for
@@ -62,6 +73,12 @@ typedef struct wq_server_config {
      * only the name wq_server_endpoint() and the log report, used as
      * given (not resolved); NULL reports "(inherited listener)". */
     wq_listener *listener;
+    /* The deadline of wq_server_stop, in milliseconds: how long
+     * connections busy with a request may take to send their replies once
+     * the stop has begun. After it their transports are shut down (the
+     * replies not yet sent are lost) and the stop completes. 0 cuts busy
+     * connections at once. Default WQ_DEFAULT_STOP_TIMEOUT_MS. */
+    uint32_t stop_timeout_ms;
 } wq_server_config;
 
 /* Fill *cfg with the defaults above (native transport, default endpoint,
@@ -81,12 +98,15 @@ WQ_API void wq_server_config_init(wq_server_config *cfg);
 WQ_API wq_err wq_server_start(const wq_server_config *cfg, wq_server **out);
 
 /* Stop gracefully and free the server: no new connections; requests
- * waiting in RETRIEVE get "ERROR 503 shutdown ..."; a request being
- * processed gets its reply; idle connections are closed; every thread is
- * joined and leased items go back to their queues before the memory is
- * freed. Blocks until all that is done (bounded by the send timeouts of
- * replies in flight). s may be NULL. Call once, from one thread; no other
- * call on s may follow. */
+ * waiting in RETRIEVE get "ERROR 503 shutdown ..."; idle connections are
+ * closed; a connection busy with a request gets its reply (and those of
+ * requests already received behind it) if they can be sent within
+ * cfg.stop_timeout_ms of the stop's start; connections still busy then
+ * are cut (shut down, replies not yet sent lost; logged as a warning).
+ * Every thread is joined and leased items go back to their queues before
+ * the memory is freed. Blocks until all that is done: about
+ * stop_timeout_ms at most, plus the time to cut and join. s may be NULL.
+ * Call once, from one thread; no other call on s may follow. */
 WQ_API void wq_server_stop(wq_server *s);
 
 /* Ask the server to stop without waiting: safe from any thread and from

@@ -76,8 +76,13 @@ typedef struct wq_listen_opts {
      * becomes 0750 with that group, so the group can reach the socket but
      * never write to the directory; a directory the caller named is left
      * as it is. Zero (the default): the socket keeps the process's group
-     * and the private directory stays 0700. Changing to a group the
-     * process is not a member of needs privilege (WQ_EACCES). */
+     * and the private directory is 0700 with the process's group — made
+     * so again if an earlier listener had opened it to a group. The
+     * private directory is shared by every plain-named endpoint of the
+     * user, so the listener opened last decides its access: to serve a
+     * group beside private endpoints, give the group's socket its own
+     * directory (a path). Changing to a group the process is not a member
+     * of needs privilege (WQ_EACCES). */
     int has_socket_group;
     uint32_t socket_group;
 } wq_listen_opts;
@@ -113,7 +118,8 @@ WQ_API wq_err wq_endpoint_resolve(const wq_transport *t, const char *name, char 
  *
  * npipe creates the first pipe instance with FILE_FLAG_FIRST_PIPE_INSTANCE;
  * uds creates the private runtime directory (0700; 0750 with the group of
- * opts->socket_group when one is given) if needed and checks it,
+ * opts->socket_group when one is given) if needed, checks it and sets
+ * that mode and group on it (a directory the caller named is left as is),
  * takes <path>.lock, and replaces a stale socket left by a dead server.
  *
  * Errors: WQ_EADDRINUSE (another listener serves the endpoint), WQ_EUNSAFE

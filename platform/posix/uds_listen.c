@@ -96,8 +96,9 @@ wq_err wqi_uds_listen(const char *endpoint, const wq_listen_opts *opts, wq_liste
     if (err == WQ_OK) {
         err = wqi_uds_prepare_dir(l->path);
     }
-    if (err == WQ_OK && opts->has_socket_group) {
-        err = wqi_uds_share_dir(l->path, (gid_t)opts->socket_group);
+    if (err == WQ_OK) {
+        err = opts->has_socket_group ? wqi_uds_share_dir(l->path, (gid_t)opts->socket_group)
+                                     : wqi_uds_unshare_dir(l->path);
     }
     if (err == WQ_OK) {
         err = wqi_uds_lock_take(l->path, l->lock_path, &l->lock_fd);

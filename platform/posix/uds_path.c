@@ -12,7 +12,9 @@
  *    /tmp/workq-<euid>) is created 0700 if missing (only that last
  *    component: $XDG_RUNTIME_DIR itself must exist) and must be owned by
  *    our effective uid with no group or other write bit (0700, or 0750
- *    with the socket's group when a group is to connect: wqi_uds_share_dir);
+ *    with the socket's group when a group is to connect: wqi_uds_share_dir;
+ *    a listener without a group makes it 0700 with its own group again:
+ *    wqi_uds_unshare_dir);
  *  - any other directory (a path the user gave) must be owned by us or by
  *    root — another user owning it could delete or swap our files — and,
  *    if group- or world-writable, must have the sticky bit (like /tmp),
@@ -163,7 +165,11 @@ wq_err wqi_uds_prepare_dir(const char *path)
     return check_dir(dir, is_runtime_dir);
 }
 
-wq_err wqi_uds_share_dir(const char *path, gid_t group)
+/* Give the private runtime directory holding path (if that is where path
+ * lives) to group with mode. Group first, mode second: widening to 0750
+ * happens only once the directory has the group that is meant to see it,
+ * and narrowing to 0700 happens before the group changes back. */
+static wq_err set_runtime_dir_access(const char *path, gid_t group, mode_t mode)
 {
     char dir[WQI_UDS_SUN_PATH_SIZE];
     char rt[WQI_UDS_SUN_PATH_SIZE];
@@ -179,15 +185,28 @@ wq_err wqi_uds_share_dir(const char *path, gid_t group)
     }
     struct stat st;
     wq_err err = WQ_OK;
+    int narrowing = (mode & 0070u) == 0;
     if (fstat(fd, &st) != 0) {
         err = wq_err_from_os(errno);
     } else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
         err = WQ_EUNSAFE;
-    } else if ((st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) || fchmod(fd, 0750) != 0) {
+    } else if ((narrowing && (st.st_mode & 07777) != mode && fchmod(fd, mode) != 0) ||
+               (st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) ||
+               (!narrowing && (st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)) {
         err = wq_err_from_os(errno);
     }
     close(fd);
     return err;
+}
+
+wq_err wqi_uds_share_dir(const char *path, gid_t group)
+{
+    return set_runtime_dir_access(path, group, 0750);
+}
+
+wq_err wqi_uds_unshare_dir(const char *path)
+{
+    return set_runtime_dir_access(path, getegid(), 0700);
 }
 
 /* Open (creating 0600) the lock file without following a symlink and

@@ -45,6 +45,16 @@ wq_err wqi_uds_prepare_dir(const char *path);
  * privilege); WQ_EUNSAFE if the directory is no longer the one checked. */
 wq_err wqi_uds_share_dir(const char *path, gid_t group);
 
+/* After wqi_uds_prepare_dir, for a socket that no group is to reach: when
+ * path lives directly in the private runtime directory, make that
+ * directory 0700 with the process's effective group again, withdrawing
+ * the access an earlier listener with a group gave (the directory is
+ * shared by every plain-named endpoint of the user, so the last listener
+ * opened there decides). Nothing changes if it already is. A directory
+ * the caller named is left alone. WQ_EUNSAFE if the directory is no
+ * longer the one checked. */
+wq_err wqi_uds_unshare_dir(const char *path);
+
 /* Take the endpoint's lock file "<path>.lock" (created 0600 if missing).
  * On success *lock_fd holds an exclusive lock and lock_path (of
  * WQI_UDS_LOCK_PATH_SIZE bytes) names the file. WQ_EADDRINUSE if another

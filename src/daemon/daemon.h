@@ -30,6 +30,22 @@ void wqd_init_signals(void);
 #define WQD_HEAP_RETAIN (256u * 1024u * 1024u)
 void wqd_init_heap(void);
 
+/* Descriptors workqd needs besides one per connection: standard streams,
+ * the listener and its wake-up pipe, the lock and pid files, the server's
+ * spare descriptor, the connection being told busy, systemd's notify
+ * socket, with room to spare. */
+#define WQD_FD_HEADROOM 64u
+
+/* Make the process's descriptor limit (POSIX: the soft RLIMIT_NOFILE)
+ * at least `needed`, raising it as far as the hard limit allows; never
+ * lowers it. *before and *after receive the soft limit before and after,
+ * *hard the hard limit (UINT64_MAX for unlimited). Returns WQ_OK when
+ * the limit is now at least needed, WQ_EMFILE when the hard limit stopped
+ * it short (*after is then the hard limit), or the error of setrlimit
+ * (the limit is then unchanged). Windows has no such limit: WQ_OK with
+ * all three set to needed. Call before any thread starts. */
+wq_err wqd_fd_limit_raise(uint64_t needed, uint64_t *before, uint64_t *after, uint64_t *hard);
+
 /* Block until the operator asks to stop: SIGINT or SIGTERM on POSIX;
  * Ctrl-C, Ctrl-Break, closing the console or the stop event on Windows.
  * Returns the name of what stopped us ("SIGTERM", "Ctrl-C", …) for the
@@ -105,6 +121,12 @@ int wqd_service_main(int argc, char **argv, wqd_service_run_fn run, void *ctx);
 void wqd_service_progress(void);
 void wqd_service_running(void);
 void wqd_service_stopping(void);
+
+/* The stop's deadline (wq_server_config.stop_timeout_ms), so that the
+ * STOP_PENDING reports' wait hint covers it (Windows; a no-op elsewhere).
+ * Call once the options are parsed, before RUNNING is reported (no stop
+ * control can arrive before). Thread-safe. */
+void wqd_service_stop_timeout(uint32_t stop_timeout_ms);
 
 /* Under the SCM: write a log line to the Windows event log and return 1.
  * Otherwise return 0 (the caller writes to stderr). Thread-safe. */

@@ -31,13 +31,19 @@ static const char usage_text[] =
     "                           /tmp/workq-UID/NAME.sock) on POSIX; a name with a path\n"
     "                           separator is used as given\n"
     "  --max-connections N      connections served at once (default 1024); one more\n"
-    "                           gets 'ERROR 503 server busy'\n"
+    "                           gets 'ERROR 503 busy ...'. POSIX: the open-file\n"
+    "                           limit is raised to N + 64 if lower, up to the hard\n"
+    "                           limit (ulimit -Hn, LimitNOFILE=)\n"
     "  --max-message BYTES      largest request (default 4194304); larger gets\n"
     "                           'ERROR 413' and the connection is closed\n"
     "  --max-queues N           queues (default 65536); CREATE beyond gets 507\n"
     "  --max-items N            items per queue, ready + leased (default 0 =\n"
     "                           unlimited); PUBLISH beyond gets 507\n"
     "  --idle-timeout MS        close connections idle this long (default 0 = never)\n"
+    "  --stop-timeout MS        on stop, let busy connections finish their replies for\n"
+    "                           at most this long, then cut them (default 5000; 0 =\n"
+    "                           cut at once); keep it below the service manager's\n"
+    "                           stop timeout (systemd TimeoutStopSec=)\n"
     "  --pidfile PATH           write the process id to PATH (locked while running,\n"
     "                           removed at exit)\n"
     "  --log-level LEVEL        error, warn, info (default) or debug\n"
@@ -173,6 +179,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->cfg.max_items = parse_number(a, v, 0, UINT64_MAX);
         } else if (strcmp(a, "--idle-timeout") == 0) {
             o->cfg.idle_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
+        } else if (strcmp(a, "--stop-timeout") == 0) {
+            o->cfg.stop_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
         } else if (strcmp(a, "--pidfile") == 0) {
             o->pidfile = v;
         } else if (strcmp(a, "--pipe-sddl") == 0) {
@@ -250,6 +258,38 @@ static const char *start_hint(wq_err err)
     }
 }
 
+/* Room in the descriptor limit for --max-connections (POSIX: a soft
+ * RLIMIT_NOFILE of 1024 is common, which the default 1024 connections
+ * would exhaust). Short of it, say so once: the server then answers
+ * the clients it has no descriptor for with 503 busy. */
+static void raise_fd_limit(const struct options *o)
+{
+    uint64_t needed = (uint64_t)o->cfg.max_connections + WQD_FD_HEADROOM;
+    uint64_t before = 0, after = 0, hard = 0;
+    wq_err err = wqd_fd_limit_raise(needed, &before, &after, &hard);
+    unsigned long conns = (unsigned long)o->cfg.max_connections;
+    if (err == WQ_OK && after > before) {
+        log_msg(o, WQ_LOG_INFO,
+                "raised the open-file limit (RLIMIT_NOFILE) from %llu to %llu for "
+                "--max-connections %lu",
+                (unsigned long long)before, (unsigned long long)after, conns);
+    } else if (err == WQ_EMFILE) {
+        log_msg(o, WQ_LOG_WARN,
+                "the open-file limit (RLIMIT_NOFILE) can only be raised to its hard limit %llu, "
+                "below the %llu that --max-connections %lu needs: beyond about %llu connections "
+                "clients get 503 busy; raise the hard limit (ulimit -Hn, LimitNOFILE= under "
+                "systemd) or lower --max-connections",
+                (unsigned long long)hard, (unsigned long long)needed, conns,
+                (unsigned long long)(after > WQD_FD_HEADROOM ? after - WQD_FD_HEADROOM : 0));
+    } else if (err != WQ_OK) {
+        log_msg(o, WQ_LOG_WARN,
+                "cannot raise the open-file limit (RLIMIT_NOFILE) from %llu to the %llu that "
+                "--max-connections %lu needs: %s; raise it (ulimit -n, LimitNOFILE= under "
+                "systemd) or lower --max-connections",
+                (unsigned long long)before, (unsigned long long)needed, conns, wq_strerror(err));
+    }
+}
+
 /* The program proper: from the console, or on the service thread under
  * the Windows SCM (wqd_service_main). Returns the exit status. */
 static int run_workqd(int argc, char **argv, void *ctx)
@@ -260,6 +300,8 @@ static int run_workqd(int argc, char **argv, void *ctx)
     struct options o;
     parse_options(argc, argv, &o);
     o.cfg.log = log_line;
+    wqd_service_stop_timeout(o.cfg.stop_timeout_ms);
+    raise_fd_limit(&o);
     wqd_service_progress();
 
     char endpoint[WQ_ENDPOINT_MAX];

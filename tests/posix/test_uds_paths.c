@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -232,6 +233,53 @@ static void socket_mode_is_honoured_and_umask_does_not_widen_it(void **state)
     assert_int_equal(wq_listener_open(T, "svc", &opts, &l), WQ_EINVAL);
     assert_null(l);
     assert_false(exists(path));
+}
+
+/* A group other than our own when we may use one (root: "daemon" if it
+ * exists), else our own group: the change of group is then visible or a
+ * no-op, and the mode is checked either way. */
+static gid_t some_group(void)
+{
+    struct group *g = geteuid() == 0 ? getgrnam("daemon") : NULL;
+    return g != NULL ? g->gr_gid : getegid();
+}
+
+/* --socket-group opens the private directory to a group (0750); a later
+ * listener without a group closes it again (0700, our own group), as the
+ * README promises, instead of inheriting what an earlier run left. */
+static void group_access_to_the_runtime_dir_is_withdrawn_without_a_group(void **state)
+{
+    struct xdg_fixture *f = *state;
+    wq_listen_opts opts = {0};
+    opts.socket_mode = 0660;
+    opts.has_socket_group = 1;
+    opts.socket_group = (uint32_t)some_group();
+    wq_listener *l = NULL;
+    assert_int_equal(wq_listener_open(T, "svc", &opts, &l), WQ_OK);
+    struct stat st;
+    assert_int_equal(lstat(f->rt, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0750);
+    assert_int_equal(st.st_gid, (gid_t)opts.socket_group);
+    wq_listener_close(l);
+    /* What the group run left behind stays until the next listener. */
+    assert_int_equal(mode_of(f->rt) & 07777, 0750);
+
+    assert_int_equal(wq_listener_open(T, "svc", NULL, &l), WQ_OK);
+    assert_int_equal(lstat(f->rt, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(st.st_gid, getegid());
+    expect_serves(l, "svc");
+    wq_listener_close(l);
+
+    /* A directory named outright is the operator's: left as it is. */
+    char own[WQ_ENDPOINT_MAX], sock[WQ_ENDPOINT_MAX + 16];
+    join(own, sizeof own, f->s.dir, "own");
+    make_dir(own, 0750);
+    join(sock, sizeof sock, own, "svc.sock");
+    assert_int_equal(wq_listener_open(T, sock, NULL, &l), WQ_OK);
+    assert_int_equal(mode_of(own) & 07777, 0750);
+    wq_listener_close(l);
+    assert_int_equal(rmdir(own), 0);
 }
 
 static void planted_runtime_dir_that_is_not_private_is_refused(void **state)
@@ -656,6 +704,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         XDG(runtime_dir_is_created_0700_with_a_0600_socket),
         XDG(socket_mode_is_honoured_and_umask_does_not_widen_it),
+        XDG(group_access_to_the_runtime_dir_is_withdrawn_without_a_group),
         XDG(planted_runtime_dir_that_is_not_private_is_refused),
         XDG(symlinked_runtime_dir_is_refused),
         XDG(missing_xdg_runtime_dir_is_not_created),

@@ -36,3 +36,17 @@ workq_add_test(os_err test_os_err)
 # Library threads get the documented stack size (src/platform.h).
 workq_test_exe(test_thread_stack posix/test_thread_stack.c)
 workq_add_test(thread_stack test_thread_stack)
+
+# Out of file descriptors (a low RLIMIT_NOFILE in the test process): every
+# client is served or told 503 busy, the log says so once, the server
+# recovers.
+workq_test_exe(test_server_fd_limit posix/test_server_fd_limit.c)
+workq_add_test(server.fd_limit test_server_fd_limit)
+
+# workqd as a process under a low descriptor limit: it raises its soft
+# RLIMIT_NOFILE for --max-connections, or says once that the hard limit is
+# too low. Runs where workqd is, like tests/programs.
+workq_test_exe(test_workqd_fd_limit posix/test_workqd_fd_limit.c)
+add_dependencies(test_workqd_fd_limit workqd)
+workq_add_test(programs.fd_limit test_workqd_fd_limit)
+set_tests_properties(programs.fd_limit PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)

@@ -24,8 +24,9 @@ static void help_and_version_tell_the_truth(void **state)
     const char *help[] = {"--help", NULL};
     wqt_run("workqd", help, NULL, 0, &o);
     assert_int_equal(o.status, 0);
-    const char *options[] = {"--endpoint",  "--max-connections", "--max-message", "--max-queues",
-                             "--max-items", "--idle-timeout",    "--pidfile",     "--log-level"};
+    const char *options[] = {"--endpoint",     "--max-connections", "--max-message",
+                             "--max-queues",   "--max-items",       "--idle-timeout",
+                             "--stop-timeout", "--pidfile",         "--log-level"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
         assert_non_null(strstr(o.out, options[i]));
     }
@@ -45,6 +46,7 @@ static void bad_options_exit_2_with_a_clear_message(void **state)
         {"--max-connections", "0", NULL}, {"--max-items", "-1", NULL},
         {"--idle-timeout", "1x", NULL},   {"--log-level", "loud", NULL},
         {"--endpoint", NULL, NULL},       {"stray", NULL, NULL},
+        {"--stop-timeout", "5s", NULL},   {"--stop-timeout", "2147483648", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wqt_output o;

@@ -169,6 +169,39 @@ static void control_handler_answers_at_once(void **state)
     assert_int_equal(count_state(SERVICE_STOPPED), 1);
 }
 
+/* STOP_PENDING's wait hint covers the stop's deadline (workqd
+ * --stop-timeout) and the margin after it, whatever the deadline: the
+ * default, a long one, and one so long the sum saturates. */
+static DWORD stop_pending_hint(uint32_t stop_timeout_ms)
+{
+    nreports = 0;
+    wqd_service_status_begin(FAKE_HANDLE);
+    wqd_service_stop_timeout(stop_timeout_ms);
+    wqd_service_running();
+    assert_int_equal(wqd_service_control(SERVICE_CONTROL_STOP, 0, NULL, NULL), NO_ERROR);
+    wqd_service_stopping();
+    wqd_service_status_end(0);
+    assert_int_equal(nreports, 5);
+    assert_int_equal(reports[2].dwCurrentState, SERVICE_STOP_PENDING);
+    assert_int_equal(reports[3].dwCurrentState, SERVICE_STOP_PENDING);
+    assert_int_equal(reports[3].dwWaitHint, reports[2].dwWaitHint);
+    assert_true(ResetEvent(stop_event));
+    return reports[2].dwWaitHint;
+}
+
+static void stop_pending_wait_hint_covers_the_stop_deadline(void **state)
+{
+    (void)state;
+    assert_int_equal(stop_pending_hint(WQ_DEFAULT_STOP_TIMEOUT_MS),
+                     WQ_DEFAULT_STOP_TIMEOUT_MS + WQD_SERVICE_STOP_MARGIN_MS);
+    assert_int_equal(stop_pending_hint(60000), 60000 + WQD_SERVICE_STOP_MARGIN_MS);
+    assert_int_equal(stop_pending_hint(0), WQD_SERVICE_STOP_MARGIN_MS);
+    assert_int_equal(wqd_service_stop_hint(0xFFFFFFFFu), 0xFFFFFFFFu);
+    /* The default stop fits the SCM's default preshutdown wait (10 s since
+     * Windows 10 1703). */
+    assert_true(WQ_DEFAULT_STOP_TIMEOUT_MS + WQD_SERVICE_STOP_MARGIN_MS <= 10000);
+}
+
 /* ---- event log through its seam ---------------------------------------- */
 
 static int nevents;
@@ -273,6 +306,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(stop_from_elsewhere_still_reports_stop_pending, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(control_handler_answers_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(stop_pending_wait_hint_covers_the_stop_deadline, setup,
+                                        teardown),
         cmocka_unit_test(event_log_lines_are_captured),
         cmocka_unit_test(service_dacl_names_the_service_and_the_client_group),
     };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +56,34 @@ void wqd_init_heap(void)
     (void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     (void)mallopt(M_TRIM_THRESHOLD, (int)WQD_HEAP_RETAIN);
 #endif
+}
+
+static uint64_t rlim_value(rlim_t v)
+{
+    return v == RLIM_INFINITY ? UINT64_MAX : (uint64_t)v;
+}
+
+wq_err wqd_fd_limit_raise(uint64_t needed, uint64_t *before, uint64_t *after, uint64_t *hard)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        *before = *after = *hard = 0;
+        return wq_err_from_os(errno);
+    }
+    *before = *after = rlim_value(rl.rlim_cur);
+    *hard = rlim_value(rl.rlim_max);
+    if (*before >= needed) {
+        return WQ_OK;
+    }
+    /* As far as needed, not to the hard limit: a hard limit of a million
+     * or more is common, and some libraries size tables by the soft one. */
+    uint64_t want = needed < *hard ? needed : *hard;
+    rl.rlim_cur = (rlim_t)want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return wq_err_from_os(errno);
+    }
+    *after = want;
+    return want >= needed ? WQ_OK : WQ_EMFILE;
 }
 
 /* Free heap worth giving back: below this, what is free is ordinary
@@ -179,6 +208,11 @@ void wqd_service_running(void)
 
 void wqd_service_stopping(void)
 {
+}
+
+void wqd_service_stop_timeout(uint32_t stop_timeout_ms)
+{
+    (void)stop_timeout_ms;
 }
 
 int wqd_service_log(wq_log_level level, const char *line)

@@ -50,6 +50,14 @@ void wqd_init_heap(void)
     /* The Windows heap decommits large free blocks by itself; see daemon.h. */
 }
 
+/* No per-process descriptor limit to raise: the handle table grows as
+ * needed (daemon.h). */
+wq_err wqd_fd_limit_raise(uint64_t needed, uint64_t *before, uint64_t *after, uint64_t *hard)
+{
+    *before = *after = *hard = needed;
+    return WQ_OK;
+}
+
 const char *wqd_wait_for_stop(wq_server *s)
 {
     (void)s;

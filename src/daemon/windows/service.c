@@ -14,6 +14,9 @@
  * PRESHUTDOWN once the pipe is open, STOP_PENDING from the control handler
  * (which only sets workqd's stop event and returns), a checkpoint when
  * workqd begins draining, STOPPED exactly once with the exit status.
+ * STOP_PENDING's wait hint is workqd's stop deadline (--stop-timeout)
+ * plus a margin: the drain is one blocking wq_server_stop, which returns
+ * within the deadline and the margin, so no further checkpoint is due.
  * Log lines go to the event log while running as a service.
  */
 #include <stdio.h>
@@ -26,7 +29,6 @@
 #include <sddl.h>
 
 #define START_WAIT_HINT_MS 10000
-#define STOP_WAIT_HINT_MS 30000
 #define EXIT_USAGE 2
 
 wqd_set_service_status_fn wqd_service_set_status = SetServiceStatus;
@@ -38,6 +40,9 @@ static SERVICE_STATUS_HANDLE st_handle;
 static SERVICE_STATUS st;
 static int st_active;  /* begin called */
 static int st_stopped; /* STOPPED reported: nothing more, ever */
+/* STOP_PENDING's wait hint: the stop's deadline and the margin after it
+ * (wqd_service_stop_timeout). */
+static DWORD st_stop_hint = WQ_DEFAULT_STOP_TIMEOUT_MS + WQD_SERVICE_STOP_MARGIN_MS;
 
 static void report_locked(void)
 {
@@ -97,7 +102,7 @@ static int enter_stopping(void)
             st.dwCurrentState = SERVICE_STOP_PENDING;
             st.dwControlsAccepted = 0;
             st.dwCheckPoint = 1;
-            st.dwWaitHint = STOP_WAIT_HINT_MS;
+            st.dwWaitHint = st_stop_hint;
             report_locked();
             left_running = 1;
         } else if (st.dwCurrentState == SERVICE_STOP_PENDING) {
@@ -112,6 +117,19 @@ static int enter_stopping(void)
 void wqd_service_stopping(void)
 {
     (void)enter_stopping();
+}
+
+void wqd_service_stop_timeout(uint32_t stop_timeout_ms)
+{
+    AcquireSRWLockExclusive(&st_lock);
+    st_stop_hint = wqd_service_stop_hint(stop_timeout_ms);
+    ReleaseSRWLockExclusive(&st_lock);
+}
+
+DWORD wqd_service_stop_hint(uint32_t stop_timeout_ms)
+{
+    uint64_t hint = (uint64_t)stop_timeout_ms + WQD_SERVICE_STOP_MARGIN_MS;
+    return hint < 0xFFFFFFFFu ? (DWORD)hint : 0xFFFFFFFFu;
 }
 
 void wqd_service_status_end(int status)

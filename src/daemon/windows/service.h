@@ -28,6 +28,14 @@ typedef BOOL(WINAPI *wqd_set_service_status_fn)(SERVICE_STATUS_HANDLE h, LPSERVI
 /* The seam: SetServiceStatus unless a test replaced it. */
 extern wqd_set_service_status_fn wqd_service_set_status;
 
+/* STOP_PENDING's wait hint is the stop's deadline (workqd --stop-timeout,
+ * wq_server_config.stop_timeout_ms) plus this margin, which covers what
+ * the stop does besides waiting: joining the accept thread, cutting the
+ * connections still busy and joining their threads, closing the pipe. */
+#define WQD_SERVICE_STOP_MARGIN_MS 5000u
+/* The wait hint for a stop deadline of stop_timeout_ms (saturating). */
+DWORD wqd_service_stop_hint(uint32_t stop_timeout_ms);
+
 /* Enter START_PENDING (checkpoint 1) for handle h. */
 void wqd_service_status_begin(SERVICE_STATUS_HANDLE h);
 /* Enter STOPPED with the program's exit status: 0 → NO_ERROR, otherwise

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "service.h"
 
 #define EXIT_OK 0
@@ -24,6 +25,7 @@
 
 #define POLL_LIMIT_MS 30000
 #define POLL_STEP_MS 100
+#define PRESHUTDOWN_MIN_MS 15000
 
 static const char *const commands[] = {"install", "uninstall", "start", "stop", "status"};
 
@@ -218,17 +220,19 @@ static int query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *sp)
                                                                                               : -1;
 }
 
-/* Poll (bounded) until the state is neither of the pending ones given. */
+/* Poll (bounded) until the state is neither of the pending ones given:
+ * for POLL_LIMIT_MS, or longer while the service's own wait hint (its
+ * stop deadline and margin) says it needs more. */
 static int wait_while(SC_HANDLE svc, DWORD pending1, DWORD pending2, SERVICE_STATUS_PROCESS *sp)
 {
-    for (int waited = 0;; waited += POLL_STEP_MS) {
+    for (DWORD waited = 0;; waited += POLL_STEP_MS) {
         if (query(svc, sp) != 0) {
             return -1;
         }
         if (sp->dwCurrentState != pending1 && sp->dwCurrentState != pending2) {
             return 0;
         }
-        if (waited >= POLL_LIMIT_MS) {
+        if (waited >= POLL_LIMIT_MS && waited >= sp->dwWaitHint) {
             return -1;
         }
         Sleep(POLL_STEP_MS);
@@ -243,6 +247,23 @@ static void print_exit(const struct cmd *c, const SERVICE_STATUS_PROCESS *sp)
     } else if (sp->dwWin32ExitCode != NO_ERROR) {
         win_error("service stopped with an error:", c->name, sp->dwWin32ExitCode);
     }
+}
+
+/* How long the SCM waits for us at system shutdown: 15 s, or longer when
+ * the service's stop deadline (--stop-timeout among workqd's options) and
+ * its margin need more. A malformed value is workqd's to refuse at start;
+ * here it counts as the default. */
+static DWORD preshutdown_ms(const struct cmd *c)
+{
+    uint64_t stop = WQ_DEFAULT_STOP_TIMEOUT_MS;
+    for (int i = 0; i + 1 < c->npass; i++) {
+        if (strcmp(c->pass[i], "--stop-timeout") == 0 &&
+            !wqi_decimal_parse_str(c->pass[i + 1], 0x7FFFFFFFu, &stop)) {
+            stop = WQ_DEFAULT_STOP_TIMEOUT_MS;
+        }
+    }
+    DWORD hint = wqd_service_stop_hint((uint32_t)stop);
+    return hint > PRESHUTDOWN_MIN_MS ? hint : PRESHUTDOWN_MIN_MS;
 }
 
 static void optional(BOOL ok, const char *what)
@@ -339,7 +360,7 @@ static int do_install(struct cmd *c)
     optional(ChangeServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, &sid), "service SID type");
 
     SERVICE_PRESHUTDOWN_INFO pre;
-    pre.dwPreshutdownTimeout = 15000;
+    pre.dwPreshutdownTimeout = preshutdown_ms(c);
     optional(ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre),
              "preshutdown timeout");
 
