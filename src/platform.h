@@ -74,8 +74,10 @@ void wqi_process_sid(char *buf, size_t size);
  * process is out of file descriptors (WQ_EMFILE), a waiting client can
  * neither be served nor told so: it stays in the listen backlog, and the
  * listener stays readable, until some connection closes. Holding one
- * descriptor in reserve lets the server release it, accept that client,
- * answer it 503 busy, close it and take the spare again.
+ * descriptor in reserve lets the server release it, accept the next
+ * client in its place, answer it 503 busy (unless the spare can be taken
+ * again: then descriptors are back and it is served), close it and take
+ * the spare again.
  *
  * *spare is -1 when nothing is held. take holds one if none is held and
  * returns 1 if one is held afterwards, 0 if none could be had (out of

@@ -422,33 +422,41 @@ static void report_out_of_descriptors(wq_server *s, int told, const char *os_tex
     s->emfile_unanswered = 0;
 }
 
-/* accept failed for want of a descriptor: a client waits in the backlog
- * that we can neither serve nor tell. Make room with the spare for just
- * long enough to answer it 503 busy and close it, then take the spare
- * again; without one, pause so that the loop does not spin. */
-static void out_of_descriptors(wq_server *s, const char *os_text)
+/* accept failed for want of a descriptor. A client may be waiting in the
+ * backlog that we can neither serve nor tell; and accept fails at once
+ * whether or not one is (the OS wants the descriptor before it looks), so
+ * trying again would spin. Instead give the spare's number to the next
+ * client: release the spare and wait for one in its place. If the spare
+ * can then be taken again, descriptors are back and the client is
+ * returned to be served as usual; otherwise it is answered 503 busy and
+ * closed, and the spare taken again. Without a spare, pause instead.
+ * Returns the connection to serve, or NULL. */
+static wq_conn *out_of_descriptors(wq_server *s, const char *os_text)
 {
-    int told = 0;
-    int retry_later = 1;
-    if (wqi_spare_take(&s->spare)) {
-        wqi_spare_release(&s->spare);
-        wq_conn *c;
-        wq_err err = wq_listener_accept(s->listener, 0, &c);
-        if (err == WQ_OK) {
-            turn_away(c);
-            told = 1;
-        }
-        /* Taken again before anything else can have the number. */
-        (void)wqi_spare_take(&s->spare);
-        retry_later = err == WQ_EMFILE;
-        if (!told && !retry_later) {
-            return; /* the client left meanwhile: nothing to report */
-        }
-    }
-    report_out_of_descriptors(s, told, os_text);
-    if (retry_later) {
+    if (!wqi_spare_take(&s->spare)) {
+        report_out_of_descriptors(s, 0, os_text);
         wqi_sleep_ms(EMFILE_BACKOFF_MS);
+        return NULL;
     }
+    wqi_spare_release(&s->spare);
+    wq_conn *c = NULL;
+    wq_err err = wq_listener_accept(s->listener, WQ_WAIT_FOREVER, &c);
+    int room = wqi_spare_take(&s->spare);
+    if (err != WQ_OK) {
+        if (err == WQ_EMFILE) {
+            /* Someone else in the process took the number meanwhile. */
+            report_out_of_descriptors(s, 0, os_text);
+            wqi_sleep_ms(EMFILE_BACKOFF_MS);
+        }
+        return NULL; /* WQ_ECLOSED: the next accept says so too */
+    }
+    if (room) {
+        return c;
+    }
+    turn_away(c);
+    (void)wqi_spare_take(&s->spare); /* the number c just gave back */
+    report_out_of_descriptors(s, 1, os_text);
+    return NULL;
 }
 
 static void accept_main(void *arg)
@@ -467,8 +475,11 @@ static void accept_main(void *arg)
             return;
         }
         if (err == WQ_EMFILE) {
-            out_of_descriptors(s, os_text);
-            continue;
+            c = out_of_descriptors(s, os_text);
+            if (c == NULL) {
+                continue;
+            }
+            err = WQ_OK;
         }
         if (err != WQ_OK) {
             /* Out of memory, say: log, back off a little so the loop does

@@ -36,6 +36,9 @@
 
 #define CLIENTS 16
 #define ROOM 4 /* descriptors left for the server to accept with */
+/* Clients that come, one at a time, each after one descriptor is freed
+ * while the limit is still low. */
+#define LATER 5
 #define MAX_PLACEHOLDERS 4096
 
 static wqt_live live;
@@ -43,7 +46,7 @@ static struct rlimit saved_limit;
 static int limit_lowered;
 static int placeholders[MAX_PLACEHOLDERS];
 static int nplaceholders;
-static int clients[CLIENTS];
+static int clients[CLIENTS + LATER];
 
 /* Log lines, counted by kind. */
 static wqi_mutex log_lock;
@@ -80,7 +83,7 @@ static void close_all(void)
         close(placeholders[i]);
     }
     nplaceholders = 0;
-    for (int i = 0; i < CLIENTS; i++) {
+    for (int i = 0; i < CLIENTS + LATER; i++) {
         if (clients[i] >= 0) {
             close(clients[i]);
             clients[i] = -1;
@@ -91,7 +94,7 @@ static void close_all(void)
 static int setup(void **state)
 {
     (void)state;
-    for (int i = 0; i < CLIENTS; i++) {
+    for (int i = 0; i < CLIENTS + LATER; i++) {
         clients[i] = -1;
     }
     return getrlimit(RLIMIT_NOFILE, &saved_limit);
@@ -182,7 +185,7 @@ static void clients_beyond_the_descriptor_limit_are_told_busy(void **state)
     wqt_live_start(&live, "fdlim", &cfg);
 
     /* The clients' sockets, made while descriptors are plenty. */
-    for (int i = 0; i < CLIENTS; i++) {
+    for (int i = 0; i < CLIENTS + LATER; i++) {
         clients[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(clients[i] >= 0);
     }
@@ -232,6 +235,21 @@ static void clients_beyond_the_descriptor_limit_are_told_busy(void **state)
     print_message("%d served, %d told busy\n", served, busy);
     assert_true(served >= 1);
     assert_true(busy >= 1);
+
+    /* Still at the limit, a descriptor freed elsewhere in the process
+     * serves the next client at once: the server does not sit on the
+     * number waiting to refuse whoever comes next. */
+    for (int i = CLIENTS; i < CLIENTS + LATER; i++) {
+        assert_true(nplaceholders > 0);
+        close(placeholders[--nplaceholders]);
+        assert_int_equal(connect(clients[i], (const struct sockaddr *)&sa, sizeof sa), 0);
+        send_frame(clients[i], "PING");
+        char reply[256];
+        read_reply(clients[i], reply, sizeof reply, wqi_deadline(WQT_LONG_MS));
+        if (strcmp(reply, "OK PONG") != 0) {
+            fail_msg("client %d, after a descriptor was freed: \"%s\"", i - CLIENTS + 1, reply);
+        }
+    }
 
     /* Descriptors back: the server serves again. */
     close_all();
