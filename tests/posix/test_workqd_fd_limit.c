@@ -34,6 +34,39 @@
 /* workqd's default --max-connections. */
 #define DEFAULT_CONNECTIONS 1024
 
+/* What a test leaves for its teardown, so that a failed assertion still
+ * stops workqd and removes the scratch directory. */
+static wqt_scratch ep;
+static int have_ep;
+static pid_t child = -1; /* the forked workqd, until collected */
+static int err_fd = -1;
+
+static void scratch(const char *tag)
+{
+    wqt_scratch_init(&ep, NULL, tag);
+    have_ep = 1;
+}
+
+static int teardown(void **state)
+{
+    wqt_proc_teardown(state); /* workqd started with wqt_proc_start */
+    if (child > 0) {
+        int st;
+        kill(child, SIGKILL);
+        waitpid(child, &st, 0);
+        child = -1;
+    }
+    if (err_fd >= 0) {
+        close(err_fd);
+        err_fd = -1;
+    }
+    if (have_ep) {
+        wqt_scratch_cleanup(&ep);
+        have_ep = 0;
+    }
+    return 0;
+}
+
 /* The soft and hard "Max open files" of process pid from /proc; 0 if the
  * system has no /proc/<pid>/limits. */
 static int proc_nofile(unsigned long pid, unsigned long long *soft, unsigned long long *hard)
@@ -74,8 +107,7 @@ static void raises_a_low_soft_limit_for_max_connections(void **state)
     if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < DEFAULT_CONNECTIONS + 128) {
         skip(); /* no room under this hard limit to show a raise */
     }
-    wqt_scratch ep;
-    wqt_scratch_init(&ep, NULL, "nofile");
+    scratch("nofile");
     char pidfile[WQ_ENDPOINT_MAX + 16];
     wqt_scratch_path(&ep, "workqd.pid", pidfile, sizeof pidfile);
 
@@ -104,12 +136,12 @@ static void raises_a_low_soft_limit_for_max_connections(void **state)
         fail_msg("no line about raising the limit in:\n%s", o.err);
     }
     wqt_output_free(&o);
-    wqt_scratch_cleanup(&ep);
 }
 
-/* Ask PING at endpoint until it answers, while pid runs: a bounded
- * retry, as wqt_wait_until_serving does for the processes it starts. */
-static void wait_serving_pid(const char *endpoint, pid_t pid)
+/* Ask PING at endpoint until it answers, while the forked workqd runs: a
+ * bounded retry, as wqt_wait_until_serving does for the processes it
+ * starts. */
+static void wait_serving_child(const char *endpoint)
 {
     int64_t deadline = wqi_deadline(30000);
     for (;;) {
@@ -120,13 +152,12 @@ static void wait_serving_pid(const char *endpoint, pid_t pid)
             return;
         }
         int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
+        if (waitpid(child, &st, WNOHANG) == child) {
+            child = -1;
             fail_msg("workqd exited (status %d) before serving", st);
         }
         if (wqi_clock_ms() >= deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            fail_msg("workqd did not serve within 30 s");
+            fail_msg("workqd did not serve within 30 s"); /* the teardown kills it */
         }
         wqi_sleep_ms(10); /* a retry interval, not synchronisation */
     }
@@ -135,16 +166,15 @@ static void wait_serving_pid(const char *endpoint, pid_t pid)
 static void says_once_when_the_hard_limit_is_too_low(void **state)
 {
     (void)state;
-    wqt_scratch ep;
-    wqt_scratch_init(&ep, NULL, "nofileh");
+    scratch("nofileh");
     char errpath[WQ_ENDPOINT_MAX + 16];
     wqt_scratch_path(&ep, "stderr", errpath, sizeof errpath);
-    int err_fd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    err_fd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(err_fd >= 0);
 
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
         /* The child: only async-signal-safe calls until exec. */
         struct rlimit both = {LOW_SOFT, LOW_SOFT};
         if (setrlimit(RLIMIT_NOFILE, &both) != 0 || dup2(err_fd, 2) != 2) {
@@ -154,14 +184,14 @@ static void says_once_when_the_hard_limit_is_too_low(void **state)
         execv(argv[0], argv);
         _exit(127);
     }
-    wait_serving_pid(ep.endpoint, pid);
-    assert_int_equal(kill(pid, SIGTERM), 0);
+    wait_serving_child(ep.endpoint);
+    assert_int_equal(kill(child, SIGTERM), 0);
     int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(waitpid(child, &st, 0), child);
+    child = -1;
 
     char err[8192];
     ssize_t n = pread(err_fd, err, sizeof err - 1, 0);
-    close(err_fd);
     assert_true(n > 0);
     err[n] = '\0';
     assert_true(WIFEXITED(st));
@@ -175,14 +205,13 @@ static void says_once_when_the_hard_limit_is_too_low(void **state)
     assert_null(strstr(line + 1, "can only be raised")); /* once */
     assert_non_null(strstr(err, "ulimit -Hn"));
     assert_non_null(strstr(err, "--max-connections"));
-    wqt_scratch_cleanup(&ep);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(raises_a_low_soft_limit_for_max_connections, wqt_proc_teardown),
-        cmocka_unit_test(says_once_when_the_hard_limit_is_too_low),
+        cmocka_unit_test_teardown(raises_a_low_soft_limit_for_max_connections, teardown),
+        cmocka_unit_test_teardown(says_once_when_the_hard_limit_is_too_low, teardown),
     };
     return cmocka_run_group_tests_name("programs.fd_limit", tests, NULL, NULL);
 }
