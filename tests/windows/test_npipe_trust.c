@@ -310,6 +310,21 @@ static void the_pipe_owner_decides_when_the_process_cannot_be_read(void **state)
     has(" cannot be identified (neither its process nor the owner of its pipe can be read)");
 }
 
+/* The same for real, where Windows keeps real owners: the owner of our own
+ * pipe is our user, or Administrators when the test runs elevated, and
+ * either is trusted. Wine reports an owner of its own making. */
+static void the_real_owner_of_our_own_pipe_is_trusted(void **state)
+{
+    (void)state;
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    if (ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL) {
+        print_message("skipped under Wine: its pipe owners are not the creator's\n");
+        skip();
+    }
+    process_unopenable = 1; /* the owner alone decides */
+    assert_int_equal(try_client(NULL), WQ_OK);
+}
+
 /* The pid the pipe names may have been reused since the server started:
  * a process created after the client opened the pipe is not the server,
  * however trusted its user. */
@@ -389,6 +404,7 @@ int main(void)
         T(a_server_of_another_user_is_refused_before_anything_is_sent),
         T(system_and_our_own_user_are_trusted),
         T(the_pipe_owner_decides_when_the_process_cannot_be_read),
+        T(the_real_owner_of_our_own_pipe_is_trusted),
         T(a_process_younger_than_the_connection_is_not_the_server),
         T(naming_the_account_trusts_it),
         T(the_service_account_named_after_the_pipe_is_trusted),
