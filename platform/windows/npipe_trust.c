@@ -79,7 +79,8 @@ static int account_sid(const char *account, char *sid, size_t size)
     if (!to_wide(account, wide, NAME_WCHARS * 2)) {
         return 0;
     }
-    if ((account[0] == 'S' || account[0] == 's') && account[1] == '-') {
+    if ((account[0] == 'S' || account[0] == 's') && strncmp(account + 1, "-1-", 3) == 0) {
+        wide[0] = L'S'; /* the parser's spelling; people type "s-1-5-19" too */
         PSID p = NULL;
         if (!ConvertStringSidToSidW(wide, &p)) {
             return 0;
