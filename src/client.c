@@ -1,7 +1,10 @@
 /* client.c — the blocking client: one request, one reply, over any
- * transport. Requests are formatted into a buffer the client reuses; this
- * file does the I/O, and replies are checked against docs/protocol.md by the
- * reply parser (reply_parse.h) before anything is believed. */
+ * transport. Before the first request, the endpoint and the account the
+ * server runs as are checked (trust.h; docs/protocol.md "Trust"), so that
+ * nothing is sent to an impostor. Requests are formatted into a buffer the
+ * client reuses; this file does the I/O, and replies are checked against
+ * docs/protocol.md by the reply parser (reply_parse.h) before anything is
+ * believed. */
 #include <string.h>
 
 #include <workq/client.h>
@@ -10,15 +13,22 @@
 #include "buf.h"
 #include "protocol.h"
 #include "queue_name.h"
+#include "platform.h"
 #include "reply_parse.h"
 #include "transport_batch.h"
+#include "trust.h"
 
 struct wq_client {
-    wq_conn *conn;
+    wq_conn *conn; /* NULL until wq_client_connect succeeds */
+    const wq_transport *transport;
+    int connect_timeout_ms;
     int timeout_ms;
     size_t max_reply;
-    wqi_buf req; /* reused for every request */
-    char message[256];
+    char *server_account; /* a copy of opts->server_account, or NULL */
+    wqi_buf req;          /* reused for every request */
+    /* Room for a refusal that names an endpoint and several accounts
+     * (trust.h), SIDs and all. */
+    char message[1024];
 };
 
 void wq_client_opts_init(wq_client_opts *opts)
@@ -27,6 +37,16 @@ void wq_client_opts_init(wq_client_opts *opts)
     opts->connect_timeout_ms = 5000;
     opts->timeout_ms = WQ_DEFAULT_CLIENT_TIMEOUT_MS;
     opts->max_reply = WQ_DEFAULT_MAX_REPLY;
+}
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = wqi_malloc(n);
+    if (d != NULL) {
+        memcpy(d, s, n);
+    }
+    return d;
 }
 
 static void set_message(wq_client *c, const char *text, size_t len)
@@ -45,7 +65,7 @@ static wq_err local_error(wq_client *c, wq_err err)
     return err;
 }
 
-wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_client **out)
+wq_err wq_client_new(const wq_client_opts *opts, wq_client **out)
 {
     if (out == NULL) {
         return WQ_EINVAL;
@@ -60,14 +80,94 @@ wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_clien
     if (c == NULL) {
         return WQ_ENOMEM;
     }
-    wq_err err = wq_conn_connect(opts->transport, endpoint, opts->connect_timeout_ms, &c->conn);
-    if (err != WQ_OK) {
-        wqi_free(c);
-        return err;
-    }
+    c->transport = opts->transport;
+    c->connect_timeout_ms = opts->connect_timeout_ms;
     c->timeout_ms = opts->timeout_ms;
     c->max_reply = opts->max_reply;
     wqi_buf_init(&c->req);
+    if (opts->server_account != NULL && opts->server_account[0] != '\0') {
+        c->server_account = dup_string(opts->server_account);
+        if (c->server_account == NULL) {
+            wqi_free(c);
+            return WQ_ENOMEM;
+        }
+    }
+    *out = c;
+    return WQ_OK;
+}
+
+/* Resolve, check the endpoint, connect, check the server: in that order,
+ * and nothing is sent before all of it has passed (docs/protocol.md
+ * "Trust"). The checks explain a refusal in c->message themselves. */
+static wq_err connect_checked(wq_client *c, const char *endpoint, const char *account)
+{
+    char resolved[WQ_ENDPOINT_MAX];
+    wq_err err = wq_endpoint_resolve(c->transport, endpoint, resolved, sizeof resolved);
+    if (err != WQ_OK) {
+        return local_error(c, err);
+    }
+    err = wqi_trust_endpoint(c->transport, resolved, c->message, sizeof c->message);
+    if (err != WQ_OK) {
+        return c->message[0] != '\0' ? err : local_error(c, err);
+    }
+    wq_conn *conn = NULL;
+    err = wq_conn_connect(c->transport, resolved, c->connect_timeout_ms, &conn);
+    if (err != WQ_OK) {
+        return local_error(c, err);
+    }
+    err = wqi_trust_server(conn, resolved, account, c->message, sizeof c->message);
+    if (err != WQ_OK) {
+        wq_conn_close(conn); /* the server sees a client that left unheard */
+        return c->message[0] != '\0' ? err : local_error(c, err);
+    }
+    c->conn = conn;
+    return WQ_OK;
+}
+
+wq_err wq_client_connect(wq_client *c, const char *endpoint)
+{
+    if (c == NULL) {
+        return WQ_EINVAL;
+    }
+    c->message[0] = '\0';
+    if (c->conn != NULL) {
+        set_message(c, "already connected", 17);
+        return WQ_EINVAL;
+    }
+    /* The environment's account is copied at once: the pointer getenv
+     * gives is only good until the environment changes. */
+    char *from_env = NULL;
+    const char *account = c->server_account;
+    if (account == NULL) {
+        const char *env = wqi_getenv("WORKQ_SERVER_ACCOUNT");
+        if (env != NULL && env[0] != '\0') {
+            from_env = dup_string(env);
+            if (from_env == NULL) {
+                return local_error(c, WQ_ENOMEM);
+            }
+            account = from_env;
+        }
+    }
+    wq_err err = connect_checked(c, endpoint, account);
+    wqi_free(from_env);
+    return err;
+}
+
+wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_client **out)
+{
+    if (out == NULL) {
+        return WQ_EINVAL;
+    }
+    *out = NULL;
+    wq_client *c = NULL;
+    wq_err err = wq_client_new(opts, &c);
+    if (err == WQ_OK) {
+        err = wq_client_connect(c, endpoint);
+    }
+    if (err != WQ_OK) {
+        wq_client_close(c);
+        return err;
+    }
     *out = c;
     return WQ_OK;
 }
@@ -79,6 +179,7 @@ void wq_client_close(wq_client *c)
     }
     wq_conn_close(c->conn);
     wqi_buf_free(&c->req);
+    wqi_free(c->server_account);
     wqi_free(c);
 }
 
@@ -98,10 +199,21 @@ static int reply_timeout(const wq_client *c, int64_t extra_ms)
     return timeout > INT32_MAX ? INT32_MAX : (int)timeout;
 }
 
+/* Requests need a connection: a client from wq_client_new that never
+ * connected (or failed to) has none. */
+static wq_err not_connected(wq_client *c)
+{
+    set_message(c, "not connected", 13);
+    return WQ_ECLOSED;
+}
+
 /* Send the request in c->req and receive the raw reply. */
 static wq_err round_trip(wq_client *c, int64_t extra_ms, void **reply, size_t *len)
 {
     c->message[0] = '\0';
+    if (c->conn == NULL) {
+        return not_connected(c);
+    }
     wq_err err = wq_conn_send(c->conn, c->req.data, c->req.len, c->timeout_ms);
     if (err != WQ_OK && err != WQ_ECLOSED) {
         return local_error(c, err);
@@ -366,6 +478,9 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
         return WQ_EINVAL;
     }
     c->message[0] = '\0';
+    if (c->conn == NULL) {
+        return not_connected(c);
+    }
     /* Both requests leave together, in one write where the transport can,
      * before either reply is read: one round trip. The server answers in
      * order, so the first reply is the ACK's. */

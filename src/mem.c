@@ -422,4 +422,6 @@ const struct wq_transport wqi_transport_mem = {
     NULL, /* send_many: one message at a time */
     NULL, /* has_message: cannot tell, so replies are never held */
     NULL, /* adopt: in-process endpoints have no OS handle */
+    NULL, /* trust_endpoint, trust_server: both ends are this process, */
+    NULL, /* so there is nobody else who could be serving */
 };

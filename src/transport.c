@@ -4,6 +4,7 @@
 
 #include "platform.h"
 #include "transport_ops.h"
+#include "trust.h"
 
 static const struct wq_transport *pick(const wq_transport *t)
 {
@@ -110,6 +111,30 @@ wq_err wq_conn_connect(const wq_transport *t, const char *endpoint, int timeout_
         return err;
     }
     return pick(t)->connect(resolved, timeout_ms, out);
+}
+
+wq_err wqi_trust_endpoint(const wq_transport *t, const char *endpoint, char *why, size_t size)
+{
+    if (endpoint == NULL || why == NULL || size == 0) {
+        return WQ_EINVAL;
+    }
+    why[0] = '\0';
+    const struct wq_transport *ops = pick(t);
+    return ops->trust_endpoint != NULL ? ops->trust_endpoint(endpoint, why, size) : WQ_OK;
+}
+
+wq_err wqi_trust_server(wq_conn *c, const char *endpoint, const char *account, char *why,
+                        size_t size)
+{
+    if (c == NULL || endpoint == NULL || why == NULL || size == 0) {
+        return WQ_EINVAL;
+    }
+    why[0] = '\0';
+    if (account != NULL && account[0] == '\0') {
+        account = NULL;
+    }
+    const struct wq_transport *ops = ((struct wqi_conn_base *)c)->ops;
+    return ops->trust_server != NULL ? ops->trust_server(c, endpoint, account, why, size) : WQ_OK;
 }
 
 wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_ms)

@@ -35,6 +35,11 @@ struct wq_transport {
     int (*has_message)(wq_conn *c);
     /* Optional (NULL: WQ_ENOTSUP): wq_listener_adopt. */
     wq_err (*adopt)(intptr_t os_handle, wq_listener **out);
+    /* Optional (NULL: nothing to check): a client's checks of who serves
+     * the endpoint, trust.h. The arguments are checked and why has room. */
+    wq_err (*trust_endpoint)(const char *endpoint, char *why, size_t size);
+    wq_err (*trust_server)(wq_conn *c, const char *endpoint, const char *account, char *why,
+                           size_t size);
 };
 
 /* First member of every backend's listener struct. */

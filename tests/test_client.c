@@ -312,6 +312,57 @@ static void ack_retrieve_returns_the_ack_error_and_still_hands_over_the_item(voi
     assert_int_equal(sc.got, 6);
 }
 
+/* wq_client_new + wq_client_connect: a client before (or after a failed)
+ * connect refuses requests locally and says why; connect works once. */
+static void a_client_connects_in_two_steps_and_keeps_the_reason_it_could_not(void **state)
+{
+    (void)state;
+    wq_client_opts o;
+    wq_client_opts_init(&o);
+    o.transport = wq_transport_mem();
+    o.server_account = "copied"; /* the client keeps its own copy */
+    wq_client *c = NULL;
+    assert_int_equal(wq_client_new(&o, &c), WQ_OK);
+    o.server_account = NULL;
+    assert_non_null(c);
+    assert_string_equal(wq_client_message(c), "");
+    assert_int_equal(wq_client_ping(c), WQ_ECLOSED);
+    assert_string_equal(wq_client_message(c), "not connected");
+    wq_item item;
+    int found = 1;
+    assert_int_equal(wq_client_ack_retrieve(c, "q", 1, -1, &item, &found), WQ_ECLOSED);
+    assert_int_equal(found, 0);
+
+    /* Nobody listens yet: the connect fails, the client stays usable. */
+    wqt_scratch_init(&ep, wq_transport_mem(), "two");
+    assert_int_equal(wq_client_connect(c, ep.endpoint), WQ_ENOENT);
+    assert_string_equal(wq_client_message(c), wq_strerror(WQ_ENOENT));
+    assert_int_equal(wq_client_connect(c, "bad\nname"), WQ_EINVAL);
+
+    /* Now someone does (mem has nobody to distrust: in-process). */
+    static const char *const replies[] = {"OK PONG"};
+    memset(&sc, 0, sizeof sc);
+    sc.replies[0] = replies[0];
+    sc.n = 1;
+    assert_int_equal(wq_listener_open(wq_transport_mem(), ep.endpoint, NULL, &sc.l), WQ_OK);
+    assert_int_equal(wqi_thread_start(&sc.t, fake_server, &sc), WQ_OK);
+    assert_int_equal(wq_client_connect(c, ep.endpoint), WQ_OK);
+    assert_int_equal(wq_client_connect(c, ep.endpoint), WQ_EINVAL);
+    assert_string_equal(wq_client_message(c), "already connected");
+    assert_int_equal(wq_client_ping(c), WQ_OK);
+    finish(c);
+    assert_int_equal(sc.got, 1);
+
+    /* The one-call form leaves nothing behind on failure. */
+    wq_client *none = (wq_client *)&o; /* not NULL, to see it cleared */
+    wqt_scratch_init(&ep, wq_transport_mem(), "gone");
+    assert_int_equal(wq_client_open(ep.endpoint, &o, &none), WQ_ENOENT);
+    assert_null(none);
+    wqt_scratch_cleanup(&ep);
+    assert_int_equal(wq_client_new(NULL, NULL), WQ_EINVAL);
+    assert_int_equal(wq_client_connect(NULL, ep.endpoint), WQ_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +373,7 @@ int main(void)
         cmocka_unit_test(a_bad_queue_name_is_refused_before_anything_is_sent),
         cmocka_unit_test(ack_retrieve_sends_both_requests_before_reading_a_reply),
         cmocka_unit_test(ack_retrieve_returns_the_ack_error_and_still_hands_over_the_item),
+        cmocka_unit_test(a_client_connects_in_two_steps_and_keeps_the_reason_it_could_not),
     };
     return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }

@@ -197,6 +197,9 @@ static void unknown_commands_and_options(void **state)
     FAILS("--ack takes no value", "retrieve", "Q", "--ack=yes");
     FAILS("--endpoint needs a name", "--endpoint", "", "ping");
     FAILS("--endpoint needs a value", "ping", "--endpoint");
+    FAILS("--server-account needs an account", "--server-account", "", "ping");
+    FAILS("--server-account needs an account", "--server-account=", "ping");
+    FAILS("--server-account needs a value", "ping", "--server-account");
     FAILS("--wait is only for retrieve", "list", "--wait", "5");
     FAILS("--ack is only for retrieve", "ack", "Q", "1", "--ack");
     /* The first problem is the one reported. */
@@ -223,6 +226,13 @@ static void options_go_anywhere_until_double_dash(void **state)
     /* An option's value is taken as is, even if it starts with '-'. */
     assert_int_equal(PARSE(&a, "--endpoint", "-odd", "ping"), 0);
     assert_string_equal(a.endpoint, "-odd");
+    /* The account to trust besides the defaults, either spelling. */
+    assert_int_equal(PARSE(&a, "ping"), 0);
+    assert_null(a.server_account);
+    assert_int_equal(PARSE(&a, "--server-account", "workq", "ping"), 0);
+    assert_string_equal(a.server_account, "workq");
+    assert_int_equal(PARSE(&a, "list", "--server-account=NT SERVICE\\Svc"), 0);
+    assert_string_equal(a.server_account, "NT SERVICE\\Svc");
 
     /* After "--" nothing is an option: payloads that look like options. */
     assert_int_equal(PARSE(&a, "publish", "Q", "--", "--json"), 0);
@@ -308,6 +318,8 @@ static void help_tells_the_truth(void **state)
         "--endpoint NAME",
         "--json",
         "--timeout MS",
+        "--server-account ACCOUNT",
+        "$WORKQ_SERVER_ACCOUNT",
         "-h, --help",
         "--version",
         "$WORKQ_ENDPOINT",
@@ -322,7 +334,7 @@ static void help_tells_the_truth(void **state)
     }
     /* Every exit status is listed, and the defaults it states are the
      * library's. */
-    for (int st = 0; st <= 8; st++) {
+    for (int st = 0; st <= 9; st++) {
         char line[8] = {' ', ' ', (char)('0' + st), ' ', ' ', '\0'};
         if (strstr(h, line) == NULL) {
             fail_msg("help lacks exit status %d", st);
@@ -348,15 +360,18 @@ static void exit_status_per_error_class(void **state)
         wq_err err;
         int status;
     } rows[] = {
-        {WQ_OK, 0},         {WQ_ENOENT, 3},    {WQ_EACCES, 3},       {WQ_ETIMEDOUT, 3},
-        {WQ_ECLOSED, 3},    {WQ_EIO, 3},       {WQ_ENAMETOOLONG, 3}, {WQ_EUNSAFE, 3},
-        {WQ_EADDRINUSE, 3}, {WQ_EBADREQ, 4},   {WQ_EFORBIDDEN, 4},   {WQ_ENOTTEXT, 4},
-        {WQ_EMSGSIZE, 4},   {WQ_ENOTFOUND, 5}, {WQ_EGONE, 5},        {WQ_EEXIST, 6},
-        {WQ_EBUSY, 7},      {WQ_ESHUTDOWN, 7}, {WQ_ELIMIT, 7},       {WQ_EINTERNAL, 8},
-        {WQ_EPROTO, 8},     {WQ_EINVAL, 8},    {WQ_ENOMEM, 8},
+        {WQ_OK, 0},         {WQ_ENOENT, 3},     {WQ_EACCES, 3},       {WQ_ETIMEDOUT, 3},
+        {WQ_ECLOSED, 3},    {WQ_EIO, 3},        {WQ_ENAMETOOLONG, 3}, {WQ_EUNSAFE, 9},
+        {WQ_EADDRINUSE, 3}, {WQ_EBADREQ, 4},    {WQ_EFORBIDDEN, 4},   {WQ_ENOTTEXT, 4},
+        {WQ_EMSGSIZE, 4},   {WQ_ENOTFOUND, 5},  {WQ_EGONE, 5},        {WQ_EEXIST, 6},
+        {WQ_EBUSY, 7},      {WQ_ESHUTDOWN, 7},  {WQ_ELIMIT, 7},       {WQ_EINTERNAL, 8},
+        {WQ_EPROTO, 8},     {WQ_EINVAL, 8},     {WQ_ENOMEM, 8},       {WQ_ENOTSUP, 8},
+        {WQ_EMFILE, 8},     {WQ_EUNTRUSTED, 9},
     };
     /* The table covers every wq_err there is. */
-    assert_int_equal(sizeof rows / sizeof rows[0], WQ_ESHUTDOWN + 1);
+#define WQT_COUNT_ROW(name, value, code, text) +1
+    assert_int_equal(sizeof rows / sizeof rows[0], 0 WQ_ERR_MAP(WQT_COUNT_ROW));
+#undef WQT_COUNT_ROW
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (wqc_exit_status(rows[i].err) != rows[i].status) {
             fail_msg("wq_err %d gives %d, not %d", (int)rows[i].err, wqc_exit_status(rows[i].err),
@@ -367,6 +382,7 @@ static void exit_status_per_error_class(void **state)
     assert_int_equal(wqc_exit_status((wq_err)999), WQC_EXIT_INTERNAL);
     assert_int_equal(WQC_EXIT_EMPTY, 1);
     assert_int_equal(WQC_EXIT_USAGE, 2);
+    assert_int_equal(WQC_EXIT_NOTRUST, 9);
 }
 
 /* Format with fn and compare with the expected text. */

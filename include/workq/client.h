@@ -13,6 +13,11 @@
  * as they are (WQ_ECLOSED, WQ_ETIMEDOUT, …); after a transport failure the
  * connection is unusable and the client should be closed. A reply that
  * does not match docs/protocol.md gives WQ_EPROTO.
+ *
+ * Trust: a client sends nothing until it has checked who serves the
+ * endpoint (wq_client_connect; docs/protocol.md "Trust"), so that a local
+ * user who got to the endpoint first cannot receive its requests or hand
+ * it work items.
  */
 #ifndef WORKQ_CLIENT_H
 #define WORKQ_CLIENT_H
@@ -38,28 +43,70 @@ typedef struct wq_client_opts {
     int connect_timeout_ms;        /* while every server instance is busy */
     int timeout_ms;                /* per request, on top of a RETRIEVE's wait */
     size_t max_reply;              /* larger replies fail with WQ_EMSGSIZE */
+    /* One more account the server may run as, besides the defaults (this
+     * process's own account, and root on POSIX or SYSTEM, Administrators
+     * and NT SERVICE\<pipe name> on Windows; docs/protocol.md "Trust").
+     * POSIX: a user name or a numeric uid ("workq", "998"). Windows: an
+     * account name ("NT SERVICE\WorkQueueService", "DOMAIN\user") or a SID
+     * string ("S-1-5-19"). NULL or "": $WORKQ_SERVER_ACCOUNT if that is set
+     * and not empty, else none. Copied by wq_client_new/wq_client_open;
+     * resolved by the OS when connecting (an unknown account is WQ_EINVAL). */
+    const char *server_account;
 } wq_client_opts;
 
 /* Fill *opts with the defaults: native transport, 5000 ms to connect,
- * WQ_DEFAULT_CLIENT_TIMEOUT_MS per request, WQ_DEFAULT_MAX_REPLY. */
+ * WQ_DEFAULT_CLIENT_TIMEOUT_MS per request, WQ_DEFAULT_MAX_REPLY, no
+ * server_account. */
 WQ_API void wq_client_opts_init(wq_client_opts *opts);
 
 /* Connect to the service at endpoint (NULL: $WORKQ_ENDPOINT or the
- * default; see wq_endpoint_resolve). opts NULL means defaults. On success
- * *out is owned by the caller (wq_client_close). Errors: those of
- * wq_conn_connect (WQ_ENOENT when no server runs there). A server that is
- * full accepts and then says "ERROR 503 busy ...": the first request
- * returns WQ_EBUSY. Blocks up to connect_timeout_ms. Thread-safe.
+ * default; see wq_endpoint_resolve): wq_client_new and wq_client_connect
+ * in one call. opts NULL means defaults. On success *out is owned by the
+ * caller (wq_client_close); on failure *out is NULL and nothing is left to
+ * free — use the two calls instead to read wq_client_message after a
+ * failure. Errors: those of wq_client_connect. A server that is full
+ * accepts and then says "ERROR 503 busy ...": the first request returns
+ * WQ_EBUSY. Blocks up to connect_timeout_ms. Thread-safe.
  */
 WQ_API wq_err wq_client_open(const char *endpoint, const wq_client_opts *opts, wq_client **out);
+
+/* A client that is not connected yet, with a copy of opts (NULL:
+ * defaults). On success *out is owned by the caller (wq_client_close).
+ * Requests on it fail with WQ_ECLOSED until wq_client_connect succeeds.
+ * Errors: WQ_EINVAL (out NULL), WQ_ENOMEM. Does not block; thread-safe. */
+WQ_API wq_err wq_client_new(const wq_client_opts *opts, wq_client **out);
+
+/* Connect c to the service at endpoint (NULL: $WORKQ_ENDPOINT or the
+ * default). Before anything is sent, and in this order (docs/protocol.md
+ * "Trust"):
+ *   - POSIX, an endpoint in the private runtime directory (a plain name):
+ *     that directory must be a real directory (not a symlink) owned by
+ *     this process's effective uid and writable by nobody else, else
+ *     WQ_EUNSAFE, without connecting;
+ *   - every native endpoint: the server must run as this process's own
+ *     account, as root (POSIX) or SYSTEM / Administrators / NT
+ *     SERVICE\<pipe name> (Windows), or as opts->server_account, else
+ *     WQ_EUNTRUSTED: the connection is closed unused.
+ * The in-process transport (mem) has nobody to check. On failure c stays
+ * unconnected, wq_client_message(c) says why — for WQ_EUNSAFE and
+ * WQ_EUNTRUSTED naming what was found and what was expected — and the call
+ * may be repeated. Errors: WQ_EUNSAFE, WQ_EUNTRUSTED, WQ_EINVAL (c NULL,
+ * already connected, a bad endpoint name, or a server_account the OS does
+ * not know), WQ_ENOMEM, and those of wq_conn_connect (WQ_ENOENT when no
+ * server runs there, WQ_ETIMEDOUT, WQ_EACCES, ...). Blocks up to
+ * connect_timeout_ms, plus the OS's account lookups. Not thread-safe for
+ * one c (like every call on a client).
+ */
+WQ_API wq_err wq_client_connect(wq_client *c, const char *endpoint);
 
 /* Close the connection and free c (NULL is fine). Items leased through
  * this client go back to their queues on the server. */
 WQ_API void wq_client_close(wq_client *c);
 
 /* The server's sentence from the last ERROR reply ("queue MyWorkQueue
- * already exists"), or the wq_strerror text of the last local failure.
- * Valid until the next call on c. Never NULL. */
+ * already exists"), the reason a connect was refused (wq_client_connect),
+ * or the wq_strerror text of the last local failure. Valid until the next
+ * call on c. Never NULL. */
 WQ_API const char *wq_client_message(const wq_client *c);
 
 /* CREATE, DELETE, START, STOP <queue>. */

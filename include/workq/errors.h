@@ -55,7 +55,8 @@ extern "C" {
     XX(WQ_ELIMIT, 21, 507, "limit reached")                                                        \
     XX(WQ_ESHUTDOWN, 22, 503, "shutting down")                                                     \
     XX(WQ_ENOTSUP, 23, 0, "not supported by this transport")                                       \
-    XX(WQ_EMFILE, 24, 0, "too many open files")
+    XX(WQ_EMFILE, 24, 0, "too many open files")                                                    \
+    XX(WQ_EUNTRUSTED, 25, 0, "server runs as an unexpected account")
 
 /* What each value means (beyond its description):
  *   WQ_EINVAL        a bad argument to a function
@@ -70,13 +71,17 @@ extern "C" {
  *   WQ_EBUSY         every server instance is busy, or server busy (503 busy)
  *   WQ_EIO           another operating-system error (wq_os_error_last has it)
  *   WQ_EUNSAFE       endpoint path fails a safety check (owner, mode,
- *                    symlink, not a socket)
+ *                    symlink, not a socket); for a client, the runtime
+ *                    directory of a plain endpoint name is not private
  *   WQ_EBADREQ … WQ_ELIMIT   the protocol's error codes, one each
  *   WQ_ESHUTDOWN     the server is stopping (503 shutdown)
  *   WQ_ENOTSUP       the transport cannot do this (e.g. adopting a socket
  *                    on a named-pipe or in-process transport)
  *   WQ_EMFILE        the process or the system ran out of file descriptors
- *                    or handles: raise the limit or use fewer connections */
+ *                    or handles: raise the limit or use fewer connections
+ *   WQ_EUNTRUSTED    the server at the endpoint runs as an account the
+ *                    client does not trust (docs/protocol.md "Trust");
+ *                    nothing was sent to it */
 typedef enum wq_err {
 #define WQ_ERR_ENUM_ROW_(name, value, code, text) name = value,
     WQ_ERR_MAP(WQ_ERR_ENUM_ROW_)

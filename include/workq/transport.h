@@ -171,7 +171,13 @@ WQ_API void wq_listener_close(wq_listener *l);
 
 /* Connect to a listener, waiting up to timeout_ms while every instance is
  * busy. A missing endpoint fails at once with WQ_ENOENT (no spinning).
- * On success *out is owned by the caller (wq_conn_close).
+ * This is the raw transport: it does not check who is listening. Anyone
+ * able to create the endpoint first (a socket in a directory they made, a
+ * pipe name nobody has taken) can be at the other end, so a program that
+ * talks to a service through it compares wq_conn_peer() with
+ * wq_process_identity() and the account it expects before it sends
+ * anything — or uses wq_client_connect, which does that (docs/protocol.md
+ * "Trust"). On success *out is owned by the caller (wq_conn_close).
  * Errors: WQ_ENOENT, WQ_ETIMEDOUT, WQ_EACCES, WQ_ENAMETOOLONG, WQ_EINVAL,
  * WQ_ENOMEM, WQ_EIO. Thread-safe. */
 WQ_API wq_err wq_conn_connect(const wq_transport *t, const char *endpoint, int timeout_ms,

@@ -35,6 +35,8 @@
  *   uds_recv.c     receive: the read buffer and the frame decoder
  *   uds_path.c     paths, the private directory, the lock file, stale
  *                  sockets
+ *   uds_trust.c    a client's checks of the runtime directory and of the
+ *                  account the server runs as
  * errno becomes a wq_err only through wq_err_from_os() (os_err.c).
  */
 #include <errno.h>
@@ -232,4 +234,6 @@ const struct wq_transport wqi_transport_native = {
     .send_many = wqi_uds_send_many,
     .has_message = wqi_uds_has_message,
     .adopt = wqi_uds_adopt,
+    .trust_endpoint = wqi_uds_trust_endpoint,
+    .trust_server = wqi_uds_trust_server,
 };

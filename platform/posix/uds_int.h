@@ -113,6 +113,11 @@ wq_err wqi_uds_connect(const char *endpoint, int timeout_ms, wq_conn **out);
 wq_err wqi_uds_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms);
 wq_err wqi_uds_send_many(wq_conn *wc, const wqi_msg *msgs, size_t n, int timeout_ms);
 
+/* uds_trust.c: the client's checks (trust.h) */
+wq_err wqi_uds_trust_endpoint(const char *endpoint, char *why, size_t size);
+wq_err wqi_uds_trust_server(wq_conn *wc, const char *endpoint, const char *account, char *why,
+                            size_t size);
+
 /* uds_recv.c */
 wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len);
 int wqi_uds_has_message(wq_conn *wc);

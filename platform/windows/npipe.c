@@ -377,4 +377,7 @@ const struct wq_transport wqi_transport_native = {
     .has_message = NULL,
     /* adopt: a pipe server cannot take over another process's instances. */
     .adopt = NULL,
+    /* A pipe name has no directory to check; the server's account is. */
+    .trust_endpoint = NULL,
+    .trust_server = wqi_npipe_trust_server,
 };

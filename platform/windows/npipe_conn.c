@@ -411,10 +411,12 @@ wq_err wqi_npipe_send(wq_conn *wc, const void *buf, size_t len, int timeout_ms)
 /* Open the client end, waiting while every instance is busy (WPR-5):
  * WaitNamedPipe in bounded slices, which returns at once when no instance
  * exists, so a missing server is WQ_ENOENT without spinning. */
-static wq_err open_client(const WCHAR *name, int64_t deadline, HANDLE *out)
+static wq_err open_client(const WCHAR *name, int64_t deadline, HANDLE *out, FILETIME *opened_at)
 {
     int backoff_ms = 0;
     for (;;) {
+        /* The server process existed before this moment (record_server). */
+        GetSystemTimeAsFileTime(opened_at);
         /* SQOS identification: the server may learn who we are but cannot
          * act as us (WPS-6). No share mode, no inheritance. */
         HANDLE h = wqi_npipe_os.CreateFileW(
@@ -450,13 +452,14 @@ static wq_err open_client(const WCHAR *name, int64_t deadline, HANDLE *out)
 /* Client side: everything about the server is recorded here, at connect:
  * its pid from the pipe and its user SID from its process token when we are
  * allowed to open that process ("" otherwise, e.g. a service under another
- * account). */
-static void record_server(struct npipe_conn *c)
+ * account). A process created after we opened the pipe cannot be the one
+ * serving it: its pid was reused, and its SID is not recorded. */
+static void record_server(struct npipe_conn *c, const FILETIME *opened_at)
 {
     ULONG pid = 0;
     if (wqi_npipe_os.GetNamedPipeServerProcessId(c->pipe, &pid)) {
         c->peer_pid = pid;
-        wqi_npipe_process_sid(pid, c->peer_sid, sizeof c->peer_sid);
+        wqi_npipe_process_sid(pid, opened_at, c->peer_sid, sizeof c->peer_sid);
     }
     c->sid_known = 1;
 }
@@ -475,7 +478,8 @@ wq_err wqi_npipe_connect(const char *endpoint, int timeout_ms, wq_conn **out)
         return err;
     }
     struct npipe_conn *c = conn_of(wc);
-    err = open_client(name, deadline, &c->pipe);
+    FILETIME opened_at;
+    err = open_client(name, deadline, &c->pipe, &opened_at);
     if (err == WQ_OK) {
         /* The client end starts in byte read mode (WPR-1). */
         DWORD mode = PIPE_READMODE_MESSAGE;
@@ -487,7 +491,7 @@ wq_err wqi_npipe_connect(const char *endpoint, int timeout_ms, wq_conn **out)
         wqi_npipe_close(wc);
         return err;
     }
-    record_server(c);
+    record_server(c, &opened_at);
     *out = wc;
     return WQ_OK;
 }
@@ -528,7 +532,19 @@ wq_err wqi_npipe_peer(wq_conn *wc, wq_peer *out)
         }
     }
     if (c->peer_pid != 0) {
-        wqi_npipe_process_sid((DWORD)c->peer_pid, out->sid, sizeof out->sid);
+        wqi_npipe_process_sid((DWORD)c->peer_pid, NULL, out->sid, sizeof out->sid);
     }
     return WQ_OK;
+}
+
+int wqi_npipe_conn_owner_sid(wq_conn *wc, char *buf, size_t size)
+{
+    struct npipe_conn *c = conn_of(wc);
+    buf[0] = '\0';
+    if (op_enter(c) != WQ_OK) {
+        return 0;
+    }
+    int ok = wqi_npipe_owner_sid(c->pipe, buf, size);
+    op_leave(c);
+    return ok;
 }

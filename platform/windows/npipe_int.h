@@ -4,6 +4,7 @@
  *   npipe_conn.c      connections: connect, send, receive, shutdown, peer
  *   npipe_name.c      endpoint names: resolve, UTF-8 to UTF-16
  *   npipe_security.c  the pipe's security descriptor; SIDs from tokens
+ *   npipe_trust.c     a client's check of the account the server runs as
  *   npipe_os.c        the OS-call seam (npipe_os.h)
  */
 #ifndef WQI_NPIPE_INT_H
@@ -45,9 +46,18 @@ void wqi_npipe_sd_free(PSECURITY_DESCRIPTOR sd);
  * read. 1 on success; 0 leaves buf "". */
 int wqi_npipe_client_token_sid(HANDLE pipe, char *buf, size_t size);
 
-/* The user SID of process pid, from its process token. 1 on success; 0
- * (process gone, or not ours to open) leaves buf "". */
-int wqi_npipe_process_sid(DWORD pid, char *buf, size_t size);
+/* The user SID of process pid, from its process token. With not_after,
+ * only if the process was created no later than that (a process id can
+ * have been reused since). 1 on success; 0 (process gone, too young, or
+ * not ours to open) leaves buf "". */
+int wqi_npipe_process_sid(DWORD pid, const FILETIME *not_after, char *buf, size_t size);
+
+/* The owner SID of the kernel object behind h (a pipe), as a string; needs
+ * READ_CONTROL on h. 1 on success; 0 leaves buf "". */
+int wqi_npipe_owner_sid(HANDLE h, char *buf, size_t size);
+
+/* sid as a string ("S-1-5-18") into buf. 1 on success; 0 leaves buf "". */
+int wqi_npipe_sid_text(PSID sid, char *buf, size_t size);
 
 /* --- npipe_conn.c --- */
 
@@ -64,6 +74,15 @@ wq_err wqi_npipe_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t
 void wqi_npipe_shutdown(wq_conn *c);
 void wqi_npipe_close(wq_conn *c);
 wq_err wqi_npipe_peer(wq_conn *c, wq_peer *out);
+/* Client side: the owner SID of the pipe c is connected to (1), or ""
+ * (0: unreadable, or c shut down). */
+int wqi_npipe_conn_owner_sid(wq_conn *c, char *buf, size_t size);
+
+/* --- npipe_trust.c --- */
+
+/* The client's check of the account the server runs as (trust.h). */
+wq_err wqi_npipe_trust_server(wq_conn *c, const char *endpoint, const char *account, char *why,
+                              size_t size);
 
 /* --- shared helpers (npipe_conn.c) --- */
 

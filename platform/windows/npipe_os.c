@@ -80,6 +80,47 @@ static BOOL WINAPI real_GetNamedPipeServerProcessId(HANDLE pipe, PULONG pid)
     return GetNamedPipeServerProcessId(pipe, pid);
 }
 
+static HANDLE WINAPI real_OpenProcess(DWORD access, BOOL inherit, DWORD pid)
+{
+    return OpenProcess(access, inherit, pid);
+}
+
+static BOOL WINAPI real_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+{
+    return OpenProcessToken(process, access, token);
+}
+
+static BOOL WINAPI real_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info,
+                                            DWORD size, PDWORD got)
+{
+    return GetTokenInformation(token, cls, info, size, got);
+}
+
+static BOOL WINAPI real_GetProcessTimes(HANDLE process, LPFILETIME creation, LPFILETIME exit,
+                                        LPFILETIME kernel, LPFILETIME user)
+{
+    return GetProcessTimes(process, creation, exit, kernel, user);
+}
+
+static DWORD WINAPI real_GetSecurityInfo(HANDLE h, SE_OBJECT_TYPE type, SECURITY_INFORMATION info,
+                                         PSID *owner, PSID *group, PACL *dacl, PACL *sacl,
+                                         PSECURITY_DESCRIPTOR *sd)
+{
+    return GetSecurityInfo(h, type, info, owner, group, dacl, sacl, sd);
+}
+
+static BOOL WINAPI real_LookupAccountNameW(LPCWSTR system, LPCWSTR name, PSID sid, LPDWORD sid_size,
+                                           LPWSTR domain, LPDWORD domain_size, PSID_NAME_USE use)
+{
+    return LookupAccountNameW(system, name, sid, sid_size, domain, domain_size, use);
+}
+
+static BOOL WINAPI real_LookupAccountSidW(LPCWSTR system, PSID sid, LPWSTR name, LPDWORD name_size,
+                                          LPWSTR domain, LPDWORD domain_size, PSID_NAME_USE use)
+{
+    return LookupAccountSidW(system, sid, name, name_size, domain, domain_size, use);
+}
+
 struct wqi_npipe_os wqi_npipe_os = {
     .CreateNamedPipeW = real_CreateNamedPipeW,
     .CreateFileW = real_CreateFileW,
@@ -94,4 +135,11 @@ struct wqi_npipe_os wqi_npipe_os = {
     .RevertToSelf = real_RevertToSelf,
     .GetNamedPipeClientProcessId = real_GetNamedPipeClientProcessId,
     .GetNamedPipeServerProcessId = real_GetNamedPipeServerProcessId,
+    .OpenProcess = real_OpenProcess,
+    .OpenProcessToken = real_OpenProcessToken,
+    .GetTokenInformation = real_GetTokenInformation,
+    .GetProcessTimes = real_GetProcessTimes,
+    .GetSecurityInfo = real_GetSecurityInfo,
+    .LookupAccountNameW = real_LookupAccountNameW,
+    .LookupAccountSidW = real_LookupAccountSidW,
 };

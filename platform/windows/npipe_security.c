@@ -125,11 +125,17 @@ static int token_user_sid(HANDLE token, char *buf, size_t size)
         unsigned char bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
     } info;
     DWORD got = 0;
-    if (!GetTokenInformation(token, TokenUser, &info, sizeof info, &got)) {
+    if (!wqi_npipe_os.GetTokenInformation(token, TokenUser, &info, sizeof info, &got)) {
         return 0;
     }
+    return wqi_npipe_sid_text(info.user.User.Sid, buf, size);
+}
+
+int wqi_npipe_sid_text(PSID sid, char *buf, size_t size)
+{
+    buf[0] = '\0';
     char *s = NULL;
-    if (!ConvertSidToStringSidA(info.user.User.Sid, &s)) {
+    if (sid == NULL || !IsValidSid(sid) || !ConvertSidToStringSidA(sid, &s)) {
         return 0;
     }
     size_t n = strlen(s);
@@ -169,19 +175,56 @@ int wqi_npipe_client_token_sid(HANDLE pipe, char *buf, size_t size)
     return ok;
 }
 
-int wqi_npipe_process_sid(DWORD pid, char *buf, size_t size)
+/* 1 if a is later than b. */
+static int filetime_after(const FILETIME *a, const FILETIME *b)
+{
+    ULARGE_INTEGER x;
+    ULARGE_INTEGER y;
+    x.LowPart = a->dwLowDateTime;
+    x.HighPart = a->dwHighDateTime;
+    y.LowPart = b->dwLowDateTime;
+    y.HighPart = b->dwHighDateTime;
+    return x.QuadPart > y.QuadPart;
+}
+
+int wqi_npipe_process_sid(DWORD pid, const FILETIME *not_after, char *buf, size_t size)
 {
     buf[0] = '\0';
-    HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+    HANDLE process = wqi_npipe_os.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
     if (process == NULL) {
         return 0;
     }
+    int ok = 1;
+    if (not_after != NULL) {
+        /* A process id names whoever has it now. One created after the
+         * moment the caller cares about is not the process it means. */
+        FILETIME created, exited, kernel, user;
+        ok = wqi_npipe_os.GetProcessTimes(process, &created, &exited, &kernel, &user) &&
+             !filetime_after(&created, not_after);
+    }
     HANDLE token = NULL;
-    int ok = 0;
-    if (OpenProcessToken(process, TOKEN_QUERY, &token)) {
+    if (ok) {
+        ok = wqi_npipe_os.OpenProcessToken(process, TOKEN_QUERY, &token);
+    }
+    if (ok) {
         ok = token_user_sid(token, buf, size);
         CloseHandle(token);
     }
     CloseHandle(process);
+    return ok;
+}
+
+int wqi_npipe_owner_sid(HANDLE h, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD rc = wqi_npipe_os.GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
+                                            NULL, NULL, NULL, &sd);
+    if (rc != ERROR_SUCCESS) {
+        return 0;
+    }
+    int ok = wqi_npipe_sid_text(owner, buf, size); /* owner points into sd */
+    LocalFree(sd);
     return ok;
 }

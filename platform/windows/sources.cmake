@@ -7,6 +7,7 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/npipe_conn.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_name.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_security.c
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_trust.c
   ${CMAKE_CURRENT_LIST_DIR}/os_err.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_os.c)
 set(WORKQ_PLATFORM_LIBS advapi32)

@@ -10,7 +10,8 @@
 
 /* In blocks: C11 promises string literals of 4095 bytes, not more. */
 static const char *const usage_text[] = {
-    "usage: workqctl [--endpoint NAME] [--json] [--timeout MS] <command> [arguments]\n"
+    "usage: workqctl [--endpoint NAME] [--server-account ACCOUNT] [--json]\n"
+    "                [--timeout MS] <command> [arguments]\n"
     "\n"
     "Talk to a workq service: manage queues, publish and retrieve work items.\n"
     "\n"
@@ -50,6 +51,16 @@ static const char *const usage_text[] = {
     "                   Windows and $XDG_RUNTIME_DIR/workq/NAME.sock (else\n"
     "                   /tmp/workq-UID/NAME.sock) on POSIX; a name with a path\n"
     "                   separator is used as given\n"
+    "  --server-account ACCOUNT\n"
+    "                   also trust a service that runs as ACCOUNT; default\n"
+    "                   $WORKQ_SERVER_ACCOUNT if set. Before sending anything,\n"
+    "                   workqctl checks that the service runs as you, as root\n"
+    "                   (POSIX) or SYSTEM, Administrators or NT SERVICE\\NAME\n"
+    "                   (Windows), or as ACCOUNT, and that the directory of a\n"
+    "                   plain name's socket is yours alone (POSIX); otherwise it\n"
+    "                   refuses (exit 9). ACCOUNT: a user name or uid (POSIX), an\n"
+    "                   account name or SID (Windows). Under systemd's\n"
+    "                   workqd.service: --server-account workq\n"
     "  --json           print results as JSON (below)\n"
     "  --timeout MS     give up on a reply after MS ms (default 30000) and on\n"
     "                   connecting to a busy service after MS ms (default 5000);\n"
@@ -88,7 +99,9 @@ static const char *const usage_text[] = {
     "  6  already exists (409)\n"
     "  7  busy or full: server busy or shutting down (503), limit reached (507)\n"
     "  8  internal or protocol error (500, a malformed reply), or a local failure\n"
-    "     (out of memory, cannot read stdin or write stdout)\n",
+    "     (out of memory, cannot read stdin or write stdout)\n"
+    "  9  not trusted: the service runs as an unexpected account, or the runtime\n"
+    "     directory of its socket is not yours alone; nothing was sent\n",
     NULL};
 
 const char *const *wqc_usage(void)
@@ -100,7 +113,10 @@ const char *const *wqc_usage(void)
  * 3 "the service was not there to ask", 4 "it said no to this request as
  * written — retrying it unchanged will not help" (403 belongs here: it is a
  * refusal of this client, not a passing state), 7 "it said no for now or
- * because something is full". Anything unexpected is 8, never 0. */
+ * because something is full", 9 "we did not ask: whoever is there is not
+ * to be trusted" (an unsafe path is one too: the client meets WQ_EUNSAFE
+ * only from its runtime-directory check or a symlink loop). Anything
+ * unexpected is 8, never 0. */
 int wqc_exit_status(wq_err err)
 {
     switch (err) {
@@ -112,9 +128,11 @@ int wqc_exit_status(wq_err err)
     case WQ_ECLOSED:
     case WQ_EIO:
     case WQ_ENAMETOOLONG:
-    case WQ_EUNSAFE:
     case WQ_EADDRINUSE:
         return WQC_EXIT_UNREACH;
+    case WQ_EUNTRUSTED:
+    case WQ_EUNSAFE:
+        return WQC_EXIT_NOTRUST;
     case WQ_EBADREQ:
     case WQ_EFORBIDDEN:
     case WQ_ENOTTEXT:
@@ -269,6 +287,14 @@ static void parse_option(parser *ps, wqc_args *a, int argc, char **argv, int *i)
             fail(ps, "--endpoint needs a name", NULL, NULL, NULL, NULL, NULL);
         } else if (v != NULL) {
             a->endpoint = v;
+        }
+    } else if (is_opt(arg, "--server-account", &v)) {
+        v = opt_value(ps, "--server-account", v, argc, argv, i);
+        if (v != NULL && *v == '\0') {
+            /* "" would quietly mean $WORKQ_SERVER_ACCOUNT or nobody. */
+            fail(ps, "--server-account needs an account", NULL, NULL, NULL, NULL, NULL);
+        } else if (v != NULL) {
+            a->server_account = v;
         }
     } else if (is_opt(arg, "--timeout", &v)) {
         v = opt_value(ps, "--timeout", v, argc, argv, i);

@@ -25,6 +25,7 @@
 #define WQC_EXIT_EXISTS 6   /* 409 */
 #define WQC_EXIT_BUSY 7     /* 503 busy or shutting down, 507 limit */
 #define WQC_EXIT_INTERNAL 8 /* 500, protocol error, local failure */
+#define WQC_EXIT_NOTRUST 9  /* not the service we trust (WQ_EUNTRUSTED, WQ_EUNSAFE) */
 
 typedef enum wqc_cmd {
     WQC_NONE = 0,
@@ -59,6 +60,9 @@ typedef struct wqc_args {
     uint64_t id;          /* ack, release */
     int64_t wait_ms;      /* retrieve --wait; -1 when not given */
     int ack;              /* retrieve --ack */
+    /* --server-account; NULL: $WORKQ_SERVER_ACCOUNT or none
+     * (wq_client_opts.server_account) */
+    const char *server_account;
 } wqc_args;
 
 /* Parse argv (argv[0] is the program) into *a. Options may come before or

@@ -7,7 +7,8 @@
  *   3 cannot reach the service (WQ_ENOENT, WQ_EACCES, WQ_ETIMEDOUT,
  *     WQ_ECLOSED, WQ_EIO, ...); 4 request refused (400, 403, 406, 413);
  *   5 not found (404, 410); 6 already exists (409); 7 busy or full (503,
- *   507); 8 internal or protocol error, or a local failure.
+ *   507); 8 internal or protocol error, or a local failure; 9 not trusted
+ *   (WQ_EUNTRUSTED, WQ_EUNSAFE: nothing was sent).
  *
  * Output rules: results go to stdout, everything else to stderr as one
  * line "workqctl: <command>: <reason>". retrieve writes the payload bytes
@@ -369,9 +370,25 @@ static int run(const wqc_args *a)
         opts.timeout_ms = a->timeout_ms;
         opts.connect_timeout_ms = a->timeout_ms;
     }
+    opts.server_account = a->server_account;
+    /* In two steps, so that a refused connect can say why in the
+     * library's words (whom it found, whom it expected). */
     wq_client *c = NULL;
-    err = wq_client_open(a->endpoint, &opts, &c);
-    if (err != WQ_OK) {
+    err = wq_client_new(&opts, &c);
+    if (err == WQ_OK) {
+        err = wq_client_connect(c, a->endpoint);
+    }
+    if (err == WQ_EUNTRUSTED) {
+        status =
+            complain(a->name, "refusing to talk to the service: ", wq_client_message(c),
+                     "; --server-account ACCOUNT trusts another account", NULL, WQC_EXIT_NOTRUST);
+    } else if (err == WQ_EUNSAFE) {
+        status = complain(a->name, "refusing to talk to the service: ", wq_client_message(c), NULL,
+                          NULL, WQC_EXIT_NOTRUST);
+    } else if (err == WQ_EINVAL && c != NULL) {
+        /* The endpoint resolved above, so this is --server-account. */
+        status = complain(a->name, wq_client_message(c), NULL, NULL, NULL, WQC_EXIT_USAGE);
+    } else if (err != WQ_OK) {
         status = complain(a->name, "cannot connect to ", where, ": ", wq_strerror(err),
                           wqc_exit_status(err));
     } else {

@@ -29,6 +29,22 @@ workq_add_test(programs.systemd test_systemd)
 set_tests_properties(programs.systemd PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
 
 
+# A client sends nothing to a server it does not trust: the runtime
+# directory's owner and mode, the account the server runs as (a real second
+# account, created and removed by the test as root). The lock keeps the two
+# tests that run useradd/userdel from meeting on /etc/passwd's lock.
+workq_test_exe(test_client_trust posix/test_client_trust.c)
+workq_add_test(client.trust test_client_trust)
+set_tests_properties(client.trust PROPERTIES RESOURCE_LOCK workq_accounts)
+
+# workqctl as a process against workqd run by that second account: exit
+# status 9 and both accounts named, --server-account, $WORKQ_SERVER_ACCOUNT.
+workq_test_exe(test_workqctl_trust posix/test_workqctl_trust.c)
+add_dependencies(test_workqctl_trust workqd workqctl)
+workq_add_test(programs.workqctl_trust test_workqctl_trust)
+set_tests_properties(programs.workqctl_trust PROPERTIES
+  WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd> RESOURCE_LOCK workq_accounts)
+
 # errno to wq_err in one place; the OS's own code and text kept per thread.
 workq_test_exe(test_os_err posix/test_os_err.c)
 workq_add_test(os_err test_os_err)

@@ -10,6 +10,11 @@ workq_add_test(npipe.security test_npipe_security)
 workq_test_exe(test_npipe_seam ${CMAKE_CURRENT_LIST_DIR}/test_npipe_seam.c)
 workq_add_test(npipe.seam test_npipe_seam)
 
+# A client sends nothing to a pipe server that runs as an account it does
+# not trust: an impostor's process user and pipe owner made through the seam.
+workq_test_exe(test_npipe_trust ${CMAKE_CURRENT_LIST_DIR}/test_npipe_trust.c)
+workq_add_test(npipe.trust test_npipe_trust)
+
 workq_test_exe(test_npipe_robustness ${CMAKE_CURRENT_LIST_DIR}/test_npipe_robustness.c)
 workq_add_test(npipe.robustness test_npipe_robustness)
 

@@ -1,6 +1,7 @@
 /* spawn.c (POSIX) — run programs for the process tests (test support
- * only). Output goes to unlinked temporary files, which need no reader
- * thread and cannot fill up and block the child. */
+ * only), as ourselves or as another account (other_user.h). Output goes
+ * to unlinked temporary files, which need no reader thread and cannot fill
+ * up and block the child. */
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "other_user.h"
 #include "proc.h"
 
 extern char **environ;
@@ -67,7 +69,27 @@ static char *slurp(int fd, size_t *len)
     return buf;
 }
 
-static wqt_proc *start(const char *program, const char *const *args, int in_fd)
+/* posix_spawn cannot change the user: fork, become u, exec. Only
+ * async-signal-safe calls in the child (the parent may have threads). */
+static pid_t fork_as(const wqt_user *u, const char *path, const char *const *argv, int in_fd,
+                     int out_fd, int err_fd)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        die("fork");
+    }
+    if (pid == 0) {
+        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
+            wqt_user_become(u) != 0) {
+            _exit(126);
+        }
+        execve(path, (char *const *)argv, environ);
+        _exit(127);
+    }
+    return pid;
+}
+
+static wqt_proc *start(const char *program, const char *const *args, int in_fd, const wqt_user *as)
 {
     char path[512];
     snprintf(path, sizeof path, "./%s", program);
@@ -84,6 +106,10 @@ static wqt_proc *start(const char *program, const char *const *args, int in_fd)
     }
     p->out_fd = temp_fd();
     p->err_fd = temp_fd();
+    if (as != NULL) {
+        p->pid = fork_as(as, path, argv, in_fd, p->out_fd, p->err_fd);
+        return p;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
@@ -133,7 +159,7 @@ void wqt_run(const char *program, const char *const *args, const void *in, size_
     if (in_len > 0 && pwrite(in_fd, in, in_len, 0) != (ssize_t)in_len) {
         die("pwrite");
     }
-    wqt_proc *p = start(program, args, in_fd);
+    wqt_proc *p = start(program, args, in_fd, NULL);
     close(in_fd);
     collect(p, out);
 }
@@ -141,7 +167,16 @@ void wqt_run(const char *program, const char *const *args, const void *in, size_
 wqt_proc *wqt_proc_start(const char *program, const char *const *args)
 {
     int in_fd = temp_fd(); /* empty */
-    wqt_proc *p = start(program, args, in_fd);
+    wqt_proc *p = start(program, args, in_fd, NULL);
+    close(in_fd);
+    wqt_proc_track(p);
+    return p;
+}
+
+wqt_proc *wqt_proc_start_as(const wqt_user *u, const char *program, const char *const *args)
+{
+    int in_fd = temp_fd(); /* empty */
+    wqt_proc *p = start(program, args, in_fd, u);
     close(in_fd);
     wqt_proc_track(p);
     return p;
