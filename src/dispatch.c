@@ -1,6 +1,7 @@
 /* dispatch.c — one request in, one reply out: parser → registry → reply.
  * Errors become the ERROR lines of docs/protocol.md, with sentences that name
  * what went wrong. */
+#include <stdio.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -13,6 +14,22 @@ static wq_err queue_error(wqi_buf *out, const wqi_request *req, wq_err err, cons
                           const char *after)
 {
     return wqi_reply_error_queue(out, req->utf16, err, before, req->queue, req->queue_len, after);
+}
+
+/* 507 for a request the server had no memory for: say whether the budget
+ * (max_bytes) is what stopped a PUBLISH, so an operator knows what to
+ * raise, or memory itself ran out. */
+static wq_err out_of_memory(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wqi_request *req)
+{
+    uint64_t max = ctx->max_bytes;
+    if (req->verb == WQI_VERB_PUBLISH && max != 0 &&
+        wqi_registry_bytes(ctx->registry) + wqi_item_charge(req->payload_len) > max) {
+        char line[96];
+        snprintf(line, sizeof line, "the server's memory budget of %llu bytes is full",
+                 (unsigned long long)max);
+        return wqi_reply_error(out, req->utf16, WQ_ENOMEM, line);
+    }
+    return wqi_reply_error(out, req->utf16, WQ_ENOMEM, "out of memory");
 }
 
 /* The reply for a registry error about req's queue. */
@@ -40,6 +57,8 @@ static wq_err registry_error(const wqi_dispatch_ctx *ctx, wqi_buf *out, const wq
         return queue_error(out, req, err, "queue ", " was deleted while waiting");
     case WQ_ESHUTDOWN:
         return wqi_reply_error(out, req->utf16, err, WQI_503_SHUTDOWN " server is stopping");
+    case WQ_ENOMEM:
+        return out_of_memory(ctx, out, req);
     case WQ_ENOTTEXT:
         return wqi_reply_error(out, req->utf16, err,
                                "the next item is not text; retrieve it with a UTF-8 request");
@@ -190,14 +209,16 @@ static wq_err dispatch_msg(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const 
     wqi_request req;
     const char *why = NULL;
     wq_err err = wqi_request_parse(msg, len, &req, &why);
-    if (err != WQ_OK) {
+    if (err == WQ_ENOMEM) {
+        err = wqi_reply_error(out, req.utf16, WQ_ENOMEM, "out of memory");
+    } else if (err != WQ_OK) {
         err = wqi_reply_error(out, req.utf16, err == WQ_EBADREQ ? WQ_EBADREQ : WQ_EINTERNAL, why);
     } else {
         err = apply(ctx, owner, out, &req, msg_block);
         if (err != WQ_OK) {
             /* Formatting the reply failed (memory); say so if we can. */
             wqi_buf_clear(out);
-            err = wqi_reply_error(out, req.utf16, WQ_EINTERNAL, NULL);
+            err = wqi_reply_error(out, req.utf16, WQ_ENOMEM, "out of memory");
         }
     }
     wqi_request_free(&req);
@@ -220,4 +241,11 @@ wq_err wqi_dispatch_too_large(wqi_buf *out)
 {
     wqi_buf_clear(out);
     return wqi_reply_error(out, 0, WQ_EMSGSIZE, "message too large");
+}
+
+void wqi_dispatch_out_of_memory(const void **data, size_t *len)
+{
+    static const char reply[] = "ERROR 507 out of memory";
+    *data = reply;
+    *len = sizeof reply - 1;
 }

@@ -19,13 +19,15 @@ typedef struct wqi_dispatch_ctx {
     wqi_registry *registry;
     const char *version; /* HELLO's version string */
     uint64_t max_message;
+    uint64_t max_bytes; /* the registry's budget, for 507's sentence (0: none) */
 } wqi_dispatch_ctx;
 
 /* Apply the request msg[0..len) for owner and write the reply into out
  * (cleared first). May block in RETRIEVE with a wait, up to its wait-ms or
  * until wqi_registry_shutdown. Always produces a reply (an ERROR line if
- * need be); returns WQ_OK, or WQ_ENOMEM if not even an error reply could be
- * formatted (the connection should then be closed). Thread-safe for
+ * need be: 507 when memory is short); returns WQ_OK, or WQ_ENOMEM if not
+ * even an error reply could be formatted (the caller then answers with
+ * wqi_dispatch_out_of_memory's fixed bytes). Thread-safe for
  * distinct owners. */
 wq_err wqi_dispatch(const wqi_dispatch_ctx *ctx, wqi_owner *owner, const void *msg, size_t len,
                     wqi_buf *out);
@@ -39,5 +41,10 @@ wq_err wqi_dispatch_block(const wqi_dispatch_ctx *ctx, wqi_owner *owner, void **
 /* The reply for a request that was too large to receive (413), in UTF-8
  * (the request's encoding cannot be known without its bytes). */
 wq_err wqi_dispatch_too_large(wqi_buf *out);
+
+/* The reply for a request that could not be received or answered for
+ * lack of memory, as fixed bytes that need no allocation: "ERROR 507 out
+ * of memory" in UTF-8 (the request's encoding may not be known). */
+void wqi_dispatch_out_of_memory(const void **data, size_t *len);
 
 #endif /* WQI_DISPATCH_H */

@@ -51,12 +51,32 @@ static wq_err start_body(wqi_frame_decoder *d)
         return WQ_EMSGSIZE;
     }
     d->body = wqi_malloc((size_t)n + 1);
-    if (d->body == NULL) {
-        return WQ_ENOMEM;
-    }
+    /* Out of memory: the body is read past instead (frame.h), so the
+     * stream stays in step and the sender can be told. */
+    d->skipping = d->body == NULL;
     d->body_len = n;
     d->body_have = 0;
     return WQ_OK;
+}
+
+/* Skipping a body that could not be stored: consume what belongs to it;
+ * once all of it is consumed, WQ_ENOMEM. */
+static wq_err skip_body(wqi_frame_decoder *d, size_t avail, size_t *taken)
+{
+    size_t take = d->body_len - d->body_have;
+    if (take > avail) {
+        take = avail;
+    }
+    d->body_have += take;
+    *taken = take;
+    if (d->body_have < d->body_len) {
+        return WQ_OK;
+    }
+    d->skipping = 0;
+    d->body_len = 0;
+    d->body_have = 0;
+    d->hdr_have = 0;
+    return WQ_ENOMEM;
 }
 
 wq_err wqi_frame_feed(wqi_frame_decoder *d, const uint8_t *data, size_t len, size_t *used,
@@ -69,7 +89,7 @@ wq_err wqi_frame_feed(wqi_frame_decoder *d, const uint8_t *data, size_t len, siz
         return WQ_EMSGSIZE;
     }
     size_t pos = 0;
-    if (d->body == NULL) {
+    if (d->body == NULL && !d->skipping) {
         while (d->hdr_have < WQI_FRAME_HEADER && pos < len) {
             d->hdr[d->hdr_have++] = data[pos++];
         }
@@ -79,9 +99,14 @@ wq_err wqi_frame_feed(wqi_frame_decoder *d, const uint8_t *data, size_t len, siz
         }
         wq_err err = start_body(d);
         if (err != WQ_OK) {
-            /* Keep the header so a retry after ENOMEM starts over cleanly. */
             return err;
         }
+    }
+    if (d->skipping) {
+        size_t taken;
+        wq_err err = skip_body(d, len - pos, &taken);
+        *used = pos + taken;
+        return err;
     }
     size_t take = d->body_len - d->body_have;
     if (take > len - pos) {
@@ -101,7 +126,7 @@ wq_err wqi_frame_feed(wqi_frame_decoder *d, const uint8_t *data, size_t len, siz
 
 size_t wqi_frame_wanted(const wqi_frame_decoder *d)
 {
-    if (d->body == NULL) {
+    if (d->body == NULL && !d->skipping) {
         return WQI_FRAME_HEADER - d->hdr_have;
     }
     return d->body_len - d->body_have;
@@ -109,7 +134,7 @@ size_t wqi_frame_wanted(const wqi_frame_decoder *d)
 
 int wqi_frame_in_progress(const wqi_frame_decoder *d)
 {
-    return d->hdr_have > 0 || d->body != NULL;
+    return d->hdr_have > 0 || d->body != NULL || d->skipping;
 }
 
 void wqi_frame_body_space(wqi_frame_decoder *d, uint8_t **space, size_t *n)

@@ -29,7 +29,8 @@ typedef struct wqi_frame_decoder {
     uint8_t *body;   /* body being gathered (wqi_malloc'd, len + 1 bytes) */
     size_t body_len; /* its announced length */
     size_t body_have;
-    int failed; /* sticky: set after WQ_EMSGSIZE */
+    int skipping; /* reading past a body that could not be allocated */
+    int failed;   /* sticky: set after WQ_EMSGSIZE */
 } wqi_frame_decoder;
 
 void wqi_frame_decoder_init(wqi_frame_decoder *d, size_t max);
@@ -41,8 +42,11 @@ void wqi_frame_decoder_reset(wqi_frame_decoder *d);
  * rest belongs to later messages). When a message completes, *msg and
  * *msg_len receive it (owned by the caller, wq_free; NUL-terminated one past
  * the end) and WQ_OK is returned; when more bytes are needed, WQ_OK with
- * *msg NULL. Errors: WQ_EMSGSIZE (announced length > max; sticky),
- * WQ_ENOMEM. */
+ * *msg NULL. Errors: WQ_EMSGSIZE (announced length > max; sticky);
+ * WQ_ENOMEM: a whole message arrived but its body could not be allocated,
+ * so its bytes were consumed and dropped (reported once its last byte is
+ * consumed, so the stream stays in step: the next feed starts at the
+ * next frame, and the sender can be answered). */
 wq_err wqi_frame_feed(wqi_frame_decoder *d, const uint8_t *data, size_t len, size_t *used,
                       void **msg, size_t *msg_len);
 

@@ -13,7 +13,7 @@
 
 #include <workq/errors.h>
 
-#include "platform_types.h" /* wqi_mutex, wqi_cond, wqi_thread, wqi_once */
+#include "platform_types.h" /* wqi_mutex, wqi_cond, wqi_thread, wqi_once, wqi_atomic_int */
 
 /* Mutexes: not recursive. init cannot fail on supported platforms. */
 void wqi_mutex_init(wqi_mutex *m);
@@ -36,6 +36,12 @@ void wqi_cond_broadcast(wqi_cond *c);
  * WQI_ONCE_INIT), however many threads call at the same time; later calls
  * return after the first has finished. */
 void wqi_once_run(wqi_once *once, void (*fn)(void));
+
+/* An int shared between threads without a lock, for flags and
+ * thresholds that are read often and changed rarely. Statically
+ * initialised with {0}. get has acquire, set release ordering. */
+int wqi_atomic_get(wqi_atomic_int *a);
+void wqi_atomic_set(wqi_atomic_int *a, int v);
 
 /* Threads. start returns WQ_ENOMEM or WQ_EIO if the thread cannot start.
  * Every thread gets WQI_THREAD_STACK_SIZE of stack (address space; only
@@ -91,6 +97,14 @@ void wqi_process_sid(char *buf, size_t size);
  * so nothing is held: take returns 0 and release does nothing. */
 int wqi_spare_take(intptr_t *spare);
 void wqi_spare_release(intptr_t *spare);
+
+/* The most memory this process may use, in bytes: the smallest of the
+ * machine's physical memory and the limits the OS puts on the process
+ * (Linux: the cgroup's memory.max, and its ancestors'; RLIMIT_AS and
+ * RLIMIT_DATA where set; Windows: the job object's process and job
+ * memory limits). 0 if none of them can be read. Reads the OS each call
+ * (a few system calls and small file reads); thread-safe. */
+uint64_t wqi_memory_limit(void);
 
 /* Environment variable or NULL; the pointer is valid until the environment
  * changes (callers copy at once). */

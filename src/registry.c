@@ -52,6 +52,8 @@ struct queue {
     wqi_name_entry key; /* in r->names; key.name points at name[] */
     int started;
     uint64_t leased, published, completed;
+    uint64_t bytes;        /* charge of every live item, ready or leased */
+    uint64_t leased_bytes; /* charge of the leased ones */
     wqi_items items;
     struct lease *leases;
     struct waiter *whead, *wtail;
@@ -72,6 +74,7 @@ struct wqi_registry {
     wqi_names names;
     wqi_ids leases; /* id -> struct lease */
     uint64_t next_id;
+    uint64_t bytes;  /* charge of every item of every queue (max_bytes) */
     size_t nwaiting; /* waiters on all queues (id map reservation) */
     size_t nowners;
     int shutdown;
@@ -172,6 +175,7 @@ static void lease_link(wqi_registry *r, struct lease *l)
     }
     l->q->leases = l;
     l->q->leased++;
+    l->q->leased_bytes += wqi_item_charge(l->ref.len);
 }
 
 static void lease_unlink(wqi_registry *r, struct lease *l)
@@ -194,6 +198,7 @@ static void lease_unlink(wqi_registry *r, struct lease *l)
         l->qnext->qprev = l->qprev;
     }
     l->q->leased--;
+    l->q->leased_bytes -= wqi_item_charge(l->ref.len);
 }
 
 /* The lease o holds on item id of q, or NULL. */
@@ -546,6 +551,7 @@ static wq_err queue_delete_locked(wqi_registry *r, queue *q)
         lease_unlink(r, l);
         wqi_free(l);
     }
+    r->bytes -= q->bytes;
     wqi_names_remove(&r->names, &q->key);
     queue_free(q); /* chunks pinned by owners outlive it (see wqi_item) */
     return WQ_OK;
@@ -585,6 +591,9 @@ static wq_err queue_purge_locked(wqi_registry *r, queue *q, uint64_t *n)
             return err;
         }
         wqi_items_purge(&q->items);
+        /* What is left is exactly what is leased. */
+        r->bytes -= q->bytes - q->leased_bytes;
+        q->bytes = q->leased_bytes;
         queue_trim(r, q);
     }
     if (n != NULL) {
@@ -701,6 +710,14 @@ wq_err wqi_registry_list(wqi_registry *r, wqi_queue_info **rows, size_t *n)
     return WQ_OK;
 }
 
+uint64_t wqi_registry_bytes(wqi_registry *r)
+{
+    wqi_mutex_lock(&r->lock);
+    uint64_t n = r->bytes;
+    wqi_mutex_unlock(&r->lock);
+    return n;
+}
+
 void wqi_registry_list_free(wqi_queue_info *rows)
 {
     wqi_free(rows);
@@ -714,6 +731,14 @@ static wq_err publish_locked(wqi_registry *r, queue *q, const void *payload, siz
     uint64_t held = wqi_items_ready(&q->items) + q->leased;
     if (r->cfg.max_items != 0 && held >= r->cfg.max_items) {
         return WQ_ELIMIT;
+    }
+    /* The budget, and the reserve (alloc.h): what memory is left is kept
+     * for the requests that free memory or look. */
+    uint64_t charge = wqi_item_charge(len);
+    if ((r->cfg.max_bytes != 0 &&
+         (r->bytes > r->cfg.max_bytes || charge > r->cfg.max_bytes - r->bytes)) ||
+        wqi_alloc_reserve_spent()) {
+        return WQ_ENOMEM;
     }
     uint64_t next = r->next_id;
     int adopt = block != NULL && *block != NULL && len >= WQI_ADOPT_MIN;
@@ -730,6 +755,8 @@ static wq_err publish_locked(wqi_registry *r, queue *q, const void *payload, siz
     }
     r->next_id++;
     q->published++;
+    q->bytes += charge;
+    r->bytes += charge;
     dispatch(r, q);
     if (id != NULL) {
         *id = next;
@@ -820,6 +847,9 @@ static wq_err lease_end(wqi_registry *r, wqi_owner *o, const char *name, size_t 
     }
     if (l != NULL && err == WQ_OK) {
         if (ack) {
+            uint64_t charge = wqi_item_charge(l->ref.len);
+            q->bytes -= charge;
+            r->bytes -= charge;
             lease_unlink(r, l);
             wqi_chunk_kill(l->ref.chunk);
             wqi_free(l);

@@ -77,6 +77,9 @@ typedef struct wqi_registry_config {
     /* PUBLISH to a queue holding this many items (ready + leased) gets
      * WQ_ELIMIT; 0 means unlimited. */
     uint64_t max_items;
+    /* PUBLISH that would take the charge of all items (wqi_item_charge)
+     * above this many bytes gets WQ_ENOMEM; 0 means no budget. */
+    uint64_t max_bytes;
     /* Tells whether a payload is text (valid UTF-8) for retrieves that
      * require text (UTF-16LE requests). Called under the lock; must be pure.
      * NULL: every payload counts as text. */
@@ -113,10 +116,19 @@ typedef struct wqi_item {
     size_t len;
 } wqi_item;
 
+/* What one item of len payload bytes counts against max_bytes: its
+ * payload and a fixed 16 bytes for the registry's own records (about what
+ * they take, rounded up), so that a flood of empty items is bounded too. */
+#define WQI_ITEM_OVERHEAD 16u
+static inline uint64_t wqi_item_charge(size_t len)
+{
+    return (uint64_t)len + WQI_ITEM_OVERHEAD;
+}
+
 /* ---- the registry ------------------------------------------------------ */
 
-/* Fill *cfg with the defaults: 65,536 queues, unlimited items, no text
- * check, no storage. */
+/* Fill *cfg with the defaults: 65,536 queues, unlimited items, no byte
+ * budget, no text check, no storage. */
 void wqi_registry_config_init(wqi_registry_config *cfg);
 
 /* Create an empty registry (cfg NULL: defaults; it is copied, the store ops
@@ -188,6 +200,10 @@ wq_err wqi_registry_queue_purge(wqi_registry *r, const char *name, size_t name_l
 wq_err wqi_registry_list(wqi_registry *r, wqi_queue_info **rows, size_t *n);
 void wqi_registry_list_free(wqi_queue_info *rows);
 
+/* The charge (wqi_item_charge) of every item held, ready or leased: what
+ * max_bytes is measured against. */
+uint64_t wqi_registry_bytes(wqi_registry *r);
+
 /* Test and diagnostics: *n receives how many retrieves wait on the queue.
  * Errors: WQ_ENOTFOUND, WQ_EINVAL. */
 wq_err wqi_registry_waiters(wqi_registry *r, const char *name, size_t name_len, size_t *n);
@@ -199,7 +215,9 @@ wq_err wqi_registry_waiters(wqi_registry *r, const char *name, size_t name_len, 
  * greater than every id given before, across all queues. If the queue is
  * started and retrieves wait on it, the oldest waiter gets the item before
  * this returns. Errors: WQ_ENOTFOUND, WQ_ELIMIT (ready + leased ==
- * max_items), WQ_ENOMEM, WQ_EINVAL, store errors. */
+ * max_items), WQ_ENOMEM (the item would exceed max_bytes, the memory
+ * reserve is spent — alloc.h — or an allocation failed), WQ_EINVAL, store
+ * errors. */
 wq_err wqi_registry_publish(wqi_registry *r, const char *name, size_t name_len, const void *payload,
                             size_t len, uint64_t *id);
 

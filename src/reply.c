@@ -213,8 +213,12 @@ static void w_error_code(writer *w, wq_err err)
 {
     int code = wq_err_code(err);
     w_str(w, "ERROR ");
-    /* Only protocol errors have a code; anything else went wrong inside
-     * the server. */
+    /* Only protocol errors have a code; the server's own lack of memory
+     * is 507 (insufficient storage, as a full queue), anything else went
+     * wrong inside the server. */
+    if (err == WQ_ENOMEM) {
+        code = 507;
+    }
     w_u64(w, (uint64_t)(code != 0 ? code : 500));
     w_str(w, " ");
 }

@@ -55,6 +55,8 @@ struct wq_server {
     uint32_t nlive;
     int stopping;       /* wq_server_stop is draining */
     int stop_requested; /* wq_server_request_stop was called */
+    int memory_short;   /* the reserve was seen spent (alloc.h); reported */
+    int has_reserve;    /* wqi_alloc_reserve_acquire succeeded */
 
     /* The accept thread's own (no lock): the spare descriptor that lets
      * it answer a client while out of descriptors (platform.h), and what
@@ -87,6 +89,18 @@ void wq_server_config_init(wq_server_config *cfg)
     cfg->max_queues = WQ_DEFAULT_MAX_QUEUES;
     cfg->log_level = WQ_LOG_INFO;
     cfg->stop_timeout_ms = WQ_DEFAULT_STOP_TIMEOUT_MS;
+    cfg->max_memory = wq_server_default_max_memory();
+}
+
+uint64_t wq_server_memory_limit(void)
+{
+    return wqi_memory_limit();
+}
+
+uint64_t wq_server_default_max_memory(void)
+{
+    uint64_t limit = wqi_memory_limit();
+    return limit != 0 ? limit / WQ_DEFAULT_MAX_MEMORY_SHARE : WQ_DEFAULT_MAX_MEMORY_UNKNOWN;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -181,12 +195,14 @@ static wq_err batch_flush(struct conn *cn, struct batch *b)
     return err;
 }
 
-/* Hold reply; sends the batch once it is full. */
+/* Hold reply; sends the batch once it is full. Short of memory to hold
+ * it, sends what is held and then the reply, in order. */
 static wq_err batch_add(struct conn *cn, struct batch *b, const wqi_buf *reply)
 {
     wq_err err = wqi_buf_append(&b->data, reply->data, reply->len);
     if (err != WQ_OK) {
-        return err;
+        err = batch_flush(cn, b);
+        return err == WQ_OK ? wq_conn_send(cn->c, reply->data, reply->len, SEND_TIMEOUT_MS) : err;
     }
     b->len[b->n++] = reply->len;
     return b->n == WQI_SEND_MANY_MAX || b->data.len >= BATCH_MAX_BYTES ? batch_flush(cn, b) : WQ_OK;
@@ -203,6 +219,17 @@ static int may_block(const void *msg, size_t len)
     return wait;
 }
 
+/* A request the server had no memory to receive or answer: the fixed 507
+ * reply, after the replies held before it. */
+static wq_err answer_out_of_memory(struct conn *cn, struct batch *b)
+{
+    const void *data;
+    size_t len;
+    wqi_dispatch_out_of_memory(&data, &len);
+    wq_err err = batch_flush(cn, b);
+    return err == WQ_OK ? wq_conn_send(cn->c, data, len, SEND_TIMEOUT_MS) : err;
+}
+
 static void log_burst_error(wq_server *s, wq_err err)
 {
     if (err != WQ_OK && err != WQ_ECLOSED) {
@@ -210,39 +237,65 @@ static void log_burst_error(wq_server *s, wq_err err)
     }
 }
 
-/* Serve the request in msg (ours to free) and every pipelined request
- * already buffered behind it, all inside one begin/end_request, so that
- * a graceful stop never finds replies held back. The replies leave in as
+/* One request of a burst: dispatch it and send or hold its reply.
+ * *sent tells whether the reply has left already. */
+static wq_err serve_one(struct conn *cn, void *msg, size_t len, wqi_buf *out, struct batch *b,
+                        int *sent)
+{
+    *sent = 0;
+    if (msg == NULL) {
+        *sent = 1;
+        return answer_out_of_memory(cn, b);
+    }
+    if (b->n > 0 && may_block(msg, len)) {
+        wq_err err = batch_flush(cn, b);
+        if (err != WQ_OK) {
+            wq_free(msg);
+            return err;
+        }
+    }
+    wq_err err = wqi_dispatch_block(&cn->server->dispatch, cn->owner, &msg, len, out);
+    wq_free(msg); /* NULL if a PUBLISH kept it */
+    if (err == WQ_ENOMEM) {
+        *sent = 1;
+        return answer_out_of_memory(cn, b);
+    }
+    return err;
+}
+
+/* Serve the request in msg (ours to free; NULL: one that could not be
+ * received for lack of memory) and every pipelined request already
+ * buffered behind it, all inside one begin/end_request, so that a
+ * graceful stop never finds replies held back. The replies leave in as
  * few writes as the transport allows. */
 static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, struct batch *b)
 {
     wq_server *s = cn->server;
     wq_err err;
     for (;;) {
-        if (b->n > 0 && may_block(msg, len)) {
-            err = batch_flush(cn, b);
-            if (err != WQ_OK) {
-                wq_free(msg);
-                break;
-            }
-        }
-        err = wqi_dispatch_block(&s->dispatch, cn->owner, &msg, len, out);
-        wq_free(msg); /* NULL if a PUBLISH kept it */
+        int sent;
+        err = serve_one(cn, msg, len, out, b, &sent);
         if (err != WQ_OK) {
             break;
         }
         int more = wqi_conn_has_message(cn->c);
-        if (b->n == 0 && !more) {
+        if (!sent && b->n == 0 && !more) {
             /* The usual case, one request at a time: no copy. */
             err = wq_conn_send(cn->c, out->data, out->len, SEND_TIMEOUT_MS);
             break;
         }
-        err = batch_add(cn, b, out);
+        if (!sent) {
+            err = batch_add(cn, b, out);
+        }
         if (err != WQ_OK || !more) {
             break;
         }
         /* Already buffered: returns at once, without I/O. */
         err = wq_conn_recv(cn->c, s->cfg.max_message, 0, &msg, &len);
+        if (err == WQ_ENOMEM) {
+            msg = NULL; /* skipped by the transport: answered 507 */
+            err = WQ_OK;
+        }
         if (err != WQ_OK) {
             break;
         }
@@ -254,6 +307,29 @@ static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, 
     }
     log_burst_error(s, err);
     return err;
+}
+
+/* After each burst: if an allocation has failed and spent the reserve
+ * (alloc.h), try to take it back; report the change either way, once. */
+static void check_memory(wq_server *s)
+{
+    if (!wqi_alloc_reserve_spent()) {
+        return; /* the usual case: one atomic read */
+    }
+    int restored = wqi_alloc_reserve_restore();
+    wqi_mutex_lock(&s->lock);
+    int report = restored ? s->memory_short : !s->memory_short;
+    s->memory_short = !restored;
+    wqi_mutex_unlock(&s->lock);
+    if (report && restored) {
+        logf_(s, WQ_LOG_WARN, "memory is available again: PUBLISH is accepted again");
+    } else if (report) {
+        logf_(s, WQ_LOG_ERROR,
+              "out of memory: PUBLISH is refused (507) until memory is free again, so that "
+              "PURGE, DELETE, LIST and STATUS keep working; lower --max-memory (now %llu "
+              "bytes) or give the service more memory",
+              (unsigned long long)s->cfg.max_memory);
+    }
 }
 
 static void serve(struct conn *cn)
@@ -268,6 +344,10 @@ static void serve(struct conn *cn)
         void *msg;
         size_t len;
         wq_err err = receive(cn, &msg, &len);
+        if (err == WQ_ENOMEM) {
+            msg = NULL; /* skipped by the transport: answered 507 */
+            err = WQ_OK;
+        }
         if (err == WQ_EMSGSIZE) {
             /* docs/protocol.md: 413, then this connection (only) is closed. */
             if (wqi_dispatch_too_large(&out) == WQ_OK) {
@@ -292,6 +372,7 @@ static void serve(struct conn *cn)
             break;
         }
         err = serve_burst(cn, msg, len, &out, &b);
+        check_memory(s);
         if (!end_request(cn) || err != WQ_OK) {
             break;
         }
@@ -355,11 +436,37 @@ static void reap(wq_server *s)
 
 /* One connection we will not serve (over the limit, or no descriptor to
  * spare): tell it, unasked, and hang up. The caller logs. */
-static void turn_away(wq_conn *c)
+static void turn_away(wq_conn *c, const char *reply)
 {
-    static const char busy[] = "ERROR 503 " WQI_503_BUSY " connection limit reached";
-    wq_conn_send(c, busy, sizeof busy - 1, BUSY_SEND_MS);
+    wq_conn_send(c, reply, strlen(reply), BUSY_SEND_MS);
     wq_conn_close(c);
+}
+
+static const char busy_limit[] = "ERROR 503 " WQI_503_BUSY " connection limit reached";
+static const char busy_memory[] = "ERROR 503 " WQI_503_BUSY " server out of memory";
+
+/* Start cn's thread, registered as live. A thread's stack is not taken
+ * through wqi_malloc, so running out of memory here does not spend the
+ * reserve by itself: spend it and try once more, so that an operator can
+ * still connect to free memory. */
+static wq_err start_conn_thread(wq_server *s, struct conn *cn)
+{
+    wq_err err = WQ_EIO;
+    for (int attempt = 0; attempt < 2 && err != WQ_OK; attempt++) {
+        if (attempt > 0 && !wqi_alloc_reserve_spend()) {
+            break;
+        }
+        wqi_mutex_lock(&s->lock);
+        list_push(&s->live, cn);
+        s->nlive++;
+        err = wqi_thread_start(&cn->thread, conn_main, cn);
+        if (err != WQ_OK) {
+            list_remove(&s->live, cn);
+            s->nlive--;
+        }
+        wqi_mutex_unlock(&s->lock);
+    }
+    return err;
 }
 
 static void admit(wq_server *s, wq_conn *c)
@@ -368,25 +475,19 @@ static void admit(wq_server *s, wq_conn *c)
     wq_err err = cn != NULL ? wqi_registry_owner_create(s->registry, &cn->owner) : WQ_ENOMEM;
     if (err != WQ_OK) {
         wqi_free(cn);
-        wq_conn_close(c);
+        turn_away(c, busy_memory);
         logf_(s, WQ_LOG_ERROR, "cannot serve a connection: %s", wq_strerror(err));
         return;
     }
     cn->server = s;
     cn->c = c;
     wq_conn_set_message_timeout(c, partial_message_ms(s));
-    wqi_mutex_lock(&s->lock);
-    list_push(&s->live, cn);
-    s->nlive++;
-    err = wqi_thread_start(&cn->thread, conn_main, cn);
-    if (err != WQ_OK) {
-        list_remove(&s->live, cn);
-        s->nlive--;
-    }
-    wqi_mutex_unlock(&s->lock);
+    err = start_conn_thread(s, cn);
     if (err != WQ_OK) {
         wqi_registry_owner_destroy(s->registry, cn->owner);
+        cn->c = NULL;
         conn_free(cn);
+        turn_away(c, busy_memory);
         logf_(s, WQ_LOG_ERROR, "cannot start a connection thread: %s", wq_strerror(err));
     }
 }
@@ -453,7 +554,7 @@ static wq_conn *out_of_descriptors(wq_server *s, const char *os_text)
     if (room) {
         return c;
     }
-    turn_away(c);
+    turn_away(c, busy_limit);
     (void)wqi_spare_take(&s->spare); /* the number c just gave back */
     report_out_of_descriptors(s, 1, os_text);
     return NULL;
@@ -492,7 +593,7 @@ static void accept_main(void *arg)
         int full = s->nlive >= s->cfg.max_connections;
         wqi_mutex_unlock(&s->lock);
         if (full) {
-            turn_away(c);
+            turn_away(c, busy_limit);
             logf_(s, WQ_LOG_WARN, "turned a connection away: %u connections open",
                   (unsigned)s->cfg.max_connections);
         } else {
@@ -505,6 +606,9 @@ static void accept_main(void *arg)
 
 static void server_free(wq_server *s)
 {
+    if (s->has_reserve) {
+        wqi_alloc_reserve_release();
+    }
     wq_listener_close(s->listener);
     wqi_spare_release(&s->spare);
     wqi_registry_destroy(s->registry);
@@ -549,6 +653,7 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
     wqi_registry_config_init(&rc);
     rc.max_queues = cfg->max_queues;
     rc.max_items = cfg->max_items;
+    rc.max_bytes = cfg->max_memory;
     rc.is_text = wqi_utf8_valid; /* UTF-16LE replies carry text only */
     if (err == WQ_OK) {
         err = wqi_registry_create(&rc, &s->registry);
@@ -559,6 +664,11 @@ wq_err wq_server_start(const wq_server_config *cfg, wq_server **out)
     s->dispatch.registry = s->registry;
     s->dispatch.version = WQ_VERSION_STRING;
     s->dispatch.max_message = cfg->max_message;
+    s->dispatch.max_bytes = cfg->max_memory;
+    if (err == WQ_OK) {
+        err = wqi_alloc_reserve_acquire();
+        s->has_reserve = err == WQ_OK;
+    }
     if (err == WQ_OK) {
         /* Not having one is no reason not to start: the accept loop tries
          * again when it needs it. */

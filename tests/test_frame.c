@@ -143,6 +143,54 @@ static void oversize_header_rejected_before_allocation(void **state)
     }
 }
 
+/* A body the allocator refuses is read past, not stored: WQ_ENOMEM comes
+ * once its last byte is consumed, and the next frame decodes normally —
+ * whether the bytes come all at once or one at a time. */
+static void unallocatable_body_is_skipped_and_the_stream_stays_in_step(void **state)
+{
+    (void)state;
+    uint8_t stream[4 + 300 + 4 + 2];
+    wqi_frame_header(stream, 300);
+    memset(stream + 4, 'x', 300);
+    wqi_frame_header(stream + 304, 2);
+    memcpy(stream + 308, "ok", 2);
+    static const size_t steps[] = {1, 7, sizeof stream};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        size_t step = steps[k];
+        wqi_frame_decoder d;
+        wqi_frame_decoder_init(&d, 1000);
+        wqi_alloc_fail_from(301); /* the 300-byte body plus its NUL */
+        size_t pos = 0;
+        int enomem = 0;
+        void *msg = NULL;
+        size_t msg_len = 0;
+        while (pos < sizeof stream && msg == NULL) {
+            size_t n = sizeof stream - pos < step ? sizeof stream - pos : step;
+            size_t used;
+            wq_err err = wqi_frame_feed(&d, stream + pos, n, &used, &msg, &msg_len);
+            if (err == WQ_ENOMEM) {
+                enomem++;
+                assert_int_equal(pos + used, 304); /* exactly the first frame */
+                assert_false(wqi_frame_in_progress(&d));
+            } else {
+                assert_int_equal(err, WQ_OK);
+                if (pos + used < 304) {
+                    assert_true(wqi_frame_in_progress(&d));
+                }
+            }
+            pos += used;
+        }
+        wqi_alloc_fail_from(0);
+        assert_int_equal(enomem, 1);
+        assert_non_null(msg);
+        assert_int_equal(msg_len, 2);
+        assert_memory_equal(msg, "ok", 2);
+        assert_int_equal(pos, sizeof stream);
+        wqi_free(msg);
+        wqi_frame_decoder_reset(&d);
+    }
+}
+
 static void max_size_exactly_is_accepted(void **state)
 {
     (void)state;
@@ -245,6 +293,7 @@ int main(void)
         cmocka_unit_test(every_split_point_decodes_the_same),
         cmocka_unit_test(byte_at_a_time_decodes_the_same),
         cmocka_unit_test(oversize_header_rejected_before_allocation),
+        cmocka_unit_test(unallocatable_body_is_skipped_and_the_stream_stays_in_step),
         cmocka_unit_test(max_size_exactly_is_accepted),
         cmocka_unit_test(zero_length_is_an_empty_message),
         cmocka_unit_test(truncated_input_waits_for_more),

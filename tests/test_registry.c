@@ -1207,6 +1207,109 @@ static void *request_block(size_t payload_len, uint8_t fill, uint8_t **payload)
     return b;
 }
 
+/* ---- the memory budget ------------------------------------------------- */
+
+static wqi_registry *new_budget_registry(uint64_t max_bytes)
+{
+    wqi_registry_config cfg;
+    wqi_registry_config_init(&cfg);
+    cfg.max_bytes = max_bytes;
+    wqi_registry *r = NULL;
+    assert_int_equal(wqi_registry_create(&cfg, &r), WQ_OK);
+    return r;
+}
+
+/* Publishing 100-byte items into a budget of 3 of them (plus overhead):
+ * the fourth is refused and changes nothing; ACK, PURGE and DELETE each
+ * give back exactly what their items counted; RELEASE gives nothing back
+ * (the item is still held). Empty items count their overhead. */
+static void the_byte_budget_bounds_what_items_hold(void **state)
+{
+    (void)state;
+    const uint64_t each = wqi_item_charge(100);
+    wqi_registry *r = new_budget_registry(3 * each);
+    wqi_owner *o = new_owner(r);
+    char payload[100];
+    memset(payload, 'p', sizeof payload);
+    assert_int_equal(wqi_registry_queue_create(r, Q("a")), WQ_OK);
+    assert_int_equal(wqi_registry_queue_create(r, Q("b")), WQ_OK);
+    assert_int_equal(wqi_registry_queue_start(r, Q("a")), WQ_OK);
+    uint64_t id = 0;
+    assert_int_equal(wqi_registry_publish(r, Q("a"), payload, 100, &id), WQ_OK);
+    assert_int_equal(wqi_registry_publish(r, Q("a"), payload, 100, &id), WQ_OK);
+    assert_int_equal(wqi_registry_publish(r, Q("b"), payload, 100, &id), WQ_OK);
+    assert_int_equal(wqi_registry_bytes(r), 3 * each);
+    uint64_t last = id;
+    assert_int_equal(wqi_registry_publish(r, Q("a"), payload, 100, &id), WQ_ENOMEM);
+    assert_int_equal(wqi_registry_publish(r, Q("b"), "", 0, NULL), WQ_ENOMEM);
+    wqi_queue_info qi;
+    assert_int_equal(wqi_registry_queue_status(r, Q("a"), &qi), WQ_OK);
+    assert_int_equal(qi.ready, 2);
+    assert_int_equal(qi.published, 2);
+    assert_int_equal(wqi_registry_bytes(r), 3 * each);
+
+    /* Leased and released: still held, still counted. */
+    wqi_item it;
+    assert_int_equal(wqi_registry_retrieve(r, o, Q("a"), WQI_NO_WAIT, 0, &it), WQ_OK);
+    uint64_t leased = it.id;
+    assert_int_equal(wqi_registry_release(r, o, Q("a"), leased), WQ_OK);
+    assert_int_equal(wqi_registry_bytes(r), 3 * each);
+    /* ACK gives one back: one more fits, and its id follows the last. */
+    assert_int_equal(wqi_registry_retrieve(r, o, Q("a"), WQI_NO_WAIT, 0, &it), WQ_OK);
+    assert_int_equal(wqi_registry_ack(r, o, Q("a"), it.id), WQ_OK);
+    assert_int_equal(wqi_registry_bytes(r), 2 * each);
+    assert_int_equal(wqi_registry_publish(r, Q("a"), payload, 100, &id), WQ_OK);
+    assert_int_equal(id, last + 1);
+    /* PURGE gives back the ready ones only: one of a's two is leased. */
+    assert_int_equal(wqi_registry_retrieve(r, o, Q("a"), WQI_NO_WAIT, 0, &it), WQ_OK);
+    uint64_t n = 0;
+    assert_int_equal(wqi_registry_queue_purge(r, Q("a"), &n), WQ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(wqi_registry_bytes(r), 2 * each);
+    /* DELETE gives back ready and leased alike. */
+    assert_int_equal(wqi_registry_queue_delete(r, Q("a")), WQ_OK);
+    assert_int_equal(wqi_registry_bytes(r), each);
+    assert_int_equal(wqi_registry_queue_delete(r, Q("b")), WQ_OK);
+    assert_int_equal(wqi_registry_bytes(r), 0);
+    /* Empty items count their overhead: the budget holds exactly this many. */
+    assert_int_equal(wqi_registry_queue_create(r, Q("e")), WQ_OK);
+    uint64_t fit = 3 * each / WQI_ITEM_OVERHEAD;
+    for (uint64_t i = 0; i < fit; i++) {
+        assert_int_equal(wqi_registry_publish(r, Q("e"), "", 0, NULL), WQ_OK);
+    }
+    assert_int_equal(wqi_registry_publish(r, Q("e"), "", 0, NULL), WQ_ENOMEM);
+    wqi_registry_owner_destroy(r, o);
+    wqi_registry_destroy(r);
+}
+
+/* With the memory reserve spent (alloc.h), PUBLISH is refused whatever
+ * the budget; the rest works; once the reserve is back, PUBLISH is too. */
+static void a_spent_reserve_refuses_publish_only(void **state)
+{
+    (void)state;
+    wqi_registry *r = new_budget_registry(0);
+    wqi_owner *o = new_owner(r);
+    assert_int_equal(wqi_registry_queue_create(r, Q("q")), WQ_OK);
+    assert_int_equal(wqi_registry_queue_start(r, Q("q")), WQ_OK);
+    uint64_t id = publish_str(r, "q", "kept");
+    assert_int_equal(wqi_alloc_reserve_acquire(), WQ_OK);
+    assert_int_equal(wqi_alloc_reserve_spend(), 1);
+    assert_true(wqi_alloc_reserve_spent());
+    assert_int_equal(wqi_registry_publish(r, Q("q"), "x", 1, NULL), WQ_ENOMEM);
+    wqi_item it;
+    assert_int_equal(wqi_registry_retrieve(r, o, Q("q"), WQI_NO_WAIT, 0, &it), WQ_OK);
+    assert_int_equal(it.id, id);
+    assert_int_equal(wqi_registry_ack(r, o, Q("q"), id), WQ_OK);
+    assert_int_equal(wqi_registry_queue_create(r, Q("other")), WQ_OK);
+    assert_int_equal(wqi_registry_queue_delete(r, Q("other")), WQ_OK);
+    assert_int_equal(wqi_alloc_reserve_restore(), 1);
+    assert_false(wqi_alloc_reserve_spent());
+    assert_int_equal(wqi_registry_publish(r, Q("q"), "x", 1, NULL), WQ_OK);
+    wqi_alloc_reserve_release();
+    wqi_registry_owner_destroy(r, o);
+    wqi_registry_destroy(r);
+}
+
 static void large_payloads_are_kept_in_their_block_not_copied(void **state)
 {
     (void)state;
@@ -1625,6 +1728,8 @@ int main(void)
         cmocka_unit_test(a_refused_publish_into_an_empty_queue_leaves_no_trace),
         cmocka_unit_test(closing_an_owner_releases_even_if_the_store_fails),
         cmocka_unit_test(large_payloads_are_kept_in_their_block_not_copied),
+        cmocka_unit_test(the_byte_budget_bounds_what_items_hold),
+        cmocka_unit_test(a_spent_reserve_refuses_publish_only),
         cmocka_unit_test(small_or_refused_publishes_leave_the_block_with_the_caller),
         cmocka_unit_test(item_store_matches_a_simple_model),
         cmocka_unit_test(concurrent_publish_retrieve_ack_delivers_each_item_once),

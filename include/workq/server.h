@@ -46,6 +46,13 @@ typedef void (*wq_log_fn)(void *ctx, wq_log_level level, const char *line);
  * and the Windows Service Control Manager's preshutdown wait (10 s by
  * default since Windows 10 1703; workqd install sets 15 s). */
 #define WQ_DEFAULT_STOP_TIMEOUT_MS 5000u
+/* The default memory budget (max_memory) is this fraction of
+ * wq_server_memory_limit(): the rest is for what the budget does not
+ * count (connections, requests being received, replies being sent, LIST)
+ * and for the allocator's own overhead. */
+#define WQ_DEFAULT_MAX_MEMORY_SHARE 4u
+/* ... or this, when the limit cannot be told. */
+#define WQ_DEFAULT_MAX_MEMORY_UNKNOWN (1024ull * 1024u * 1024u)
 
 typedef struct wq_server_config {
     const wq_transport *transport; /* NULL: native */
@@ -79,10 +86,31 @@ typedef struct wq_server_config {
      * replies not yet sent are lost) and the stop completes. 0 cuts busy
      * connections at once. Default WQ_DEFAULT_STOP_TIMEOUT_MS. */
     uint32_t stop_timeout_ms;
+    /* The memory budget in bytes: what the items held, ready or leased,
+     * may take together, each counted as its payload plus 16 bytes. A
+     * PUBLISH beyond it gets "ERROR 507" (and so does any request the
+     * server finds no memory for). 0: no budget. Default: a
+     * WQ_DEFAULT_MAX_MEMORY_SHARE-th of wq_server_memory_limit(). The
+     * server also holds 16 MiB in reserve (address space, not resident
+     * memory): if memory runs out anyway, it gives the reserve back and
+     * refuses PUBLISH until memory is free again, so that PURGE, DELETE,
+     * LIST, STATUS and new connections still work. */
+    uint64_t max_memory;
 } wq_server_config;
 
+/* The most memory this process may use, in bytes: the smallest of the
+ * machine's physical memory and the OS's limits on the process (Linux:
+ * the cgroup v2 memory.max of its cgroup and their parents, RLIMIT_AS,
+ * RLIMIT_DATA; Windows: its job object's memory limits). 0 if unknown.
+ * Reads the OS on each call (a few small reads). Thread-safe. */
+WQ_API uint64_t wq_server_memory_limit(void);
+
+/* The default max_memory: wq_server_memory_limit() divided by
+ * WQ_DEFAULT_MAX_MEMORY_SHARE, or WQ_DEFAULT_MAX_MEMORY_UNKNOWN. */
+WQ_API uint64_t wq_server_default_max_memory(void);
+
 /* Fill *cfg with the defaults above (native transport, default endpoint,
- * no logging, level INFO). Always call it first, then change fields, so
+ * no logging, level INFO, the default memory budget). Always call it first, then change fields, so
  * that fields added later get their defaults. */
 WQ_API void wq_server_config_init(wq_server_config *cfg);
 
@@ -92,7 +120,8 @@ WQ_API void wq_server_config_init(wq_server_config *cfg);
  * is owned by the caller and must be given to wq_server_stop().
  * Errors: those of wq_listener_open (WQ_EADDRINUSE when another server has
  * the endpoint, WQ_EACCES, WQ_EUNSAFE, …), WQ_EINVAL (cfg or out NULL,
- * max_message or max_connections 0), WQ_ENOMEM, WQ_EIO (a thread could not
+ * max_message or max_connections 0), WQ_ENOMEM (also: the memory reserve
+ * could not be had), WQ_EIO (a thread could not
  * start). Returns once the listener is open: clients can connect then.
  * Thread-safe. */
 WQ_API wq_err wq_server_start(const wq_server_config *cfg, wq_server **out);

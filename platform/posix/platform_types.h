@@ -3,6 +3,7 @@
 #define WQI_PLATFORM_TYPES_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct wqi_mutex {
     pthread_mutex_t m;
@@ -20,5 +21,9 @@ typedef struct wqi_thread {
 
 typedef pthread_once_t wqi_once;
 #define WQI_ONCE_INIT PTHREAD_ONCE_INIT
+
+typedef struct wqi_atomic_int {
+    atomic_int v;
+} wqi_atomic_int;
 
 #endif /* WQI_PLATFORM_TYPES_H */

@@ -7,6 +7,7 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/process.c
   ${CMAKE_CURRENT_LIST_DIR}/spare.c
+  ${CMAKE_CURRENT_LIST_DIR}/memory.c
   ${CMAKE_CURRENT_LIST_DIR}/uds.c
   ${CMAKE_CURRENT_LIST_DIR}/uds_listen.c
   ${CMAKE_CURRENT_LIST_DIR}/uds_connect.c

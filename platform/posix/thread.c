@@ -142,3 +142,13 @@ void wqi_sleep_ms(int ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
+
+int wqi_atomic_get(wqi_atomic_int *a)
+{
+    return atomic_load_explicit(&a->v, memory_order_acquire);
+}
+
+void wqi_atomic_set(wqi_atomic_int *a, int v)
+{
+    atomic_store_explicit(&a->v, v, memory_order_release);
+}

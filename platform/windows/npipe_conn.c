@@ -306,6 +306,27 @@ static wq_err read_rest(struct npipe_conn *c, unsigned char *out, size_t got, si
     return got == total ? WQ_OK : WQ_EPROTO;
 }
 
+/* The rest of a message that cannot be stored (out of memory) is read
+ * and dropped, so that the next read starts at the next message and the
+ * sender can be answered. */
+static wq_err skip_rest(struct npipe_conn *c, int64_t deadline)
+{
+    for (;;) {
+        DWORD n;
+        wq_err stop;
+        DWORD status = read_some(c, c->rbuf, NPIPE_RBUF_SIZE, deadline, &n, &stop);
+        if (stop != WQ_OK) {
+            return rx_fail(c, stop); /* half a message stays behind */
+        }
+        if (status == ERROR_SUCCESS) {
+            return WQ_ENOMEM; /* the whole message is gone; the pipe is in step */
+        }
+        if (status != ERROR_MORE_DATA) {
+            return rx_fail(c, wq_err_from_os((long)status));
+        }
+    }
+}
+
 /* The first got bytes of a longer message are in rbuf (ERROR_MORE_DATA). */
 static wq_err recv_long(struct npipe_conn *c, DWORD got, size_t max, int64_t deadline, void **buf,
                         size_t *len)
@@ -325,17 +346,17 @@ static wq_err recv_long(struct npipe_conn *c, DWORD got, size_t max, int64_t dea
     if (total >= SIZE_MAX) {
         return rx_fail(c, WQ_ENOMEM);
     }
-    unsigned char *out = wqi_malloc((size_t)total + 1);
-    if (out == NULL) {
-        return rx_fail(c, WQ_ENOMEM);
-    }
-    memcpy(out, c->rbuf, got);
     /* The message has begun: wq_conn_set_message_timeout bounds the rest,
      * so a writer that stalls inside its one WriteFile cannot hold us. */
     int64_t rest_deadline = wqi_deadline(c->base.message_timeout_ms);
     if (rest_deadline > deadline) {
         rest_deadline = deadline;
     }
+    unsigned char *out = wqi_malloc((size_t)total + 1);
+    if (out == NULL) {
+        return skip_rest(c, rest_deadline);
+    }
+    memcpy(out, c->rbuf, got);
     wq_err err = read_rest(c, out, got, (size_t)total, rest_deadline);
     if (err != WQ_OK) {
         wqi_free(out);

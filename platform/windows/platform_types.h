@@ -24,6 +24,11 @@ typedef struct wqi_thread {
 typedef struct wqi_once {
     INIT_ONCE once;
 } wqi_once;
+/* Interlocked* on an aligned LONG: what MSVC offers without C11 atomics. */
+typedef struct wqi_atomic_int {
+    volatile LONG v;
+} wqi_atomic_int;
+
 /* clang-format 14 (Debian 12's, which ci/check-format.sh runs) would spread
  * this braced initializer over four continuation lines. */
 /* clang-format off */

@@ -3,6 +3,7 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/process.c
   ${CMAKE_CURRENT_LIST_DIR}/spare.c
+  ${CMAKE_CURRENT_LIST_DIR}/memory.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_conn.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_name.c

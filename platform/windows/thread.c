@@ -129,3 +129,14 @@ void wqi_sleep_ms(int ms)
 {
     Sleep((DWORD)(ms < 0 ? 0 : ms));
 }
+
+int wqi_atomic_get(wqi_atomic_int *a)
+{
+    /* Compare-exchange with equal values: a full-barrier read. */
+    return (int)InterlockedCompareExchange(&a->v, 0, 0);
+}
+
+void wqi_atomic_set(wqi_atomic_int *a, int v)
+{
+    InterlockedExchange(&a->v, (LONG)v);
+}

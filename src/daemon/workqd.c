@@ -1,6 +1,7 @@
 /* workqd.c — the workq service as a program: parse options, start the
  * server, log to stderr, stop gracefully when asked. Runs in the
  * foreground (systemd and the Windows console both want that). */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,14 @@ static const char usage_text[] =
     "  --max-queues N           queues (default 65536); CREATE beyond gets 507\n"
     "  --max-items N            items per queue, ready + leased (default 0 =\n"
     "                           unlimited); PUBLISH beyond gets 507\n"
+    "  --max-memory BYTES       memory budget: what all items held may take together,\n"
+    "                           each counted as its payload + 16 bytes; PUBLISH\n"
+    "                           beyond gets 507. A number of bytes, or with K, M, G\n"
+    "                           or T (powers of 1024), 0 = no budget. Default: a\n"
+    "                           quarter of the memory this process may use (the\n"
+    "                           smallest of the machine's memory, the cgroup's\n"
+    "                           memory.max (systemd MemoryMax=), ulimit -v / -d;\n"
+    "                           Windows: the job's limits), logged at start\n"
     "  --idle-timeout MS        close connections idle this long (default 0 = never)\n"
     "  --stop-timeout MS        on stop, let busy connections finish their replies for\n"
     "                           at most this long, then cut them (default 5000; 0 =\n"
@@ -73,6 +82,7 @@ static const char usage_text[] =
 struct options {
     wq_server_config cfg;
     const char *pidfile;
+    int explicit_budget; /* --max-memory was given */
 };
 
 /* "workqd: <what><arg>" and a hint, then exit 2. */
@@ -96,6 +106,34 @@ static uint64_t parse_number(const char *opt, const char *s, uint64_t min, uint6
         fail_usage("number out of range for ", opt);
     }
     return v;
+}
+
+/* --max-memory: strict decimal bytes, optionally followed by one of K, M,
+ * G, T (either case; powers of 1024). */
+static uint64_t parse_bytes(const char *opt, const char *s)
+{
+    static const char units[] = "KMGT";
+    size_t n = strlen(s);
+    unsigned shift = 0;
+    const char *u = n > 1 ? strchr(units, toupper((unsigned char)s[n - 1])) : NULL;
+    if (u != NULL && *u != '\0') {
+        shift = 10u * (unsigned)(u - units + 1);
+        n--;
+    }
+    char digits[24];
+    if (n == 0 || n >= sizeof digits) {
+        fail_usage("a number of bytes (digits, then optionally K, M, G or T) is needed for ", opt);
+    }
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    uint64_t v = 0;
+    if (!wqi_decimal_parse_str(digits, UINT64_MAX, &v)) {
+        fail_usage("a number of bytes (digits, then optionally K, M, G or T) is needed for ", opt);
+    }
+    if (v > (UINT64_MAX >> shift)) {
+        fail_usage("number out of range for ", opt);
+    }
+    return v << shift;
 }
 
 /* --socket-mode: 1 to 4 octal digits, at most 0777, with owner read and
@@ -153,6 +191,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
     wq_server_config_init(&o->cfg);
     o->pidfile = NULL;
+    o->explicit_budget = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -177,6 +216,9 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->cfg.max_queues = (uint32_t)parse_number(a, v, 1, 0xFFFFFFFFu);
         } else if (strcmp(a, "--max-items") == 0) {
             o->cfg.max_items = parse_number(a, v, 0, UINT64_MAX);
+        } else if (strcmp(a, "--max-memory") == 0) {
+            o->cfg.max_memory = parse_bytes(a, v);
+            o->explicit_budget = 1;
         } else if (strcmp(a, "--idle-timeout") == 0) {
             o->cfg.idle_timeout_ms = (uint32_t)parse_number(a, v, 0, 0x7FFFFFFFu);
         } else if (strcmp(a, "--stop-timeout") == 0) {
@@ -290,6 +332,29 @@ static void raise_fd_limit(const struct options *o)
     }
 }
 
+/* Say what the memory budget is and where it came from, so that an
+ * operator who meets 507 knows what to raise. */
+static void log_budget(const struct options *o)
+{
+    uint64_t limit = wq_server_memory_limit();
+    unsigned long long mib = (unsigned long long)(o->cfg.max_memory >> 20);
+    if (o->cfg.max_memory == 0) {
+        log_msg(o, WQ_LOG_INFO, "no memory budget (--max-memory 0)");
+    } else if (o->explicit_budget) {
+        log_msg(o, WQ_LOG_INFO, "memory budget %llu MiB (--max-memory)", mib);
+    } else if (limit != 0) {
+        log_msg(o, WQ_LOG_INFO,
+                "memory budget %llu MiB: a quarter of the %llu MiB this process may use "
+                "(--max-memory to change)",
+                mib, (unsigned long long)(limit >> 20));
+    } else {
+        log_msg(o, WQ_LOG_INFO,
+                "memory budget %llu MiB: this process's memory limit is unknown "
+                "(--max-memory to change)",
+                mib);
+    }
+}
+
 /* The program proper: from the console, or on the service thread under
  * the Windows SCM (wqd_service_main). Returns the exit status. */
 static int run_workqd(int argc, char **argv, void *ctx)
@@ -370,6 +435,7 @@ static int run_workqd(int argc, char **argv, void *ctx)
         return EXIT_FAILURE_START;
     }
 
+    log_budget(&o);
     wqd_service_running();
     notify(&o, "READY=1", "serving on ", wq_server_endpoint(server));
     const char *why = wqd_wait_for_stop(server);
