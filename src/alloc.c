@@ -15,6 +15,7 @@ static wqi_atomic_int fail_from; /* test seam; 0: off */
 static wqi_once reserve_once = WQI_ONCE_INIT;
 static wqi_mutex reserve_lock;
 static void *reserve;
+static int reserve_from_heap; /* reserve came from malloc, not the OS */
 static unsigned reserve_users;
 static wqi_atomic_int spent;
 
@@ -43,17 +44,28 @@ static int refused(size_t size)
     return from > 0 && size >= (size_t)from;
 }
 
+/* Give the block back where it came from (lock not needed: it is ours). */
+static void reserve_free(void *block, int from_heap)
+{
+    if (from_heap) {
+        free(block);
+    } else {
+        wqi_os_block_free(block, WQI_ALLOC_RESERVE_SIZE);
+    }
+}
+
 int wqi_alloc_reserve_spend(void)
 {
     wqi_once_run(&reserve_once, reserve_init);
     wqi_mutex_lock(&reserve_lock);
     void *block = reserve;
+    int from_heap = reserve_from_heap;
     reserve = NULL;
     if (block != NULL) {
         wqi_atomic_set(&spent, 1);
     }
     wqi_mutex_unlock(&reserve_lock);
-    free(block);
+    reserve_free(block, from_heap);
     return block != NULL;
 }
 
@@ -99,11 +111,23 @@ void wq_free(void *p)
     wqi_free(p);
 }
 
-/* Take the block (lock held). Plain malloc: failing here must not spend
- * anything. The seam applies, so tests can keep memory "short". */
+/* Take the block (lock held). From the OS first, not the heap: the heap
+ * could keep a freed block for itself (glibc raises its mmap threshold
+ * after freeing a large block, and the next one then comes from an
+ * arena), and the reserve should go back where a thread's stack can use
+ * it too. But memory freed by PURGE or DELETE may stay with the heap (it
+ * keeps what it got), where only malloc can have it again: then a block
+ * from the heap is the reserve, and memory counts as available again.
+ * Failing here spends nothing. The seam applies, so tests can keep memory
+ * short. */
 static void *reserve_take(void)
 {
-    return refused(WQI_ALLOC_RESERVE_SIZE) ? NULL : malloc(WQI_ALLOC_RESERVE_SIZE);
+    if (refused(WQI_ALLOC_RESERVE_SIZE)) {
+        return NULL;
+    }
+    void *p = wqi_os_block_alloc(WQI_ALLOC_RESERVE_SIZE);
+    reserve_from_heap = p == NULL;
+    return p != NULL ? p : malloc(WQI_ALLOC_RESERVE_SIZE);
 }
 
 wq_err wqi_alloc_reserve_acquire(void)
@@ -126,13 +150,14 @@ void wqi_alloc_reserve_release(void)
     wqi_once_run(&reserve_once, reserve_init);
     wqi_mutex_lock(&reserve_lock);
     void *block = NULL;
+    int from_heap = reserve_from_heap;
     if (reserve_users > 0 && --reserve_users == 0) {
         block = reserve;
         reserve = NULL;
         wqi_atomic_set(&spent, 0);
     }
     wqi_mutex_unlock(&reserve_lock);
-    free(block);
+    reserve_free(block, from_heap);
 }
 
 int wqi_alloc_reserve_spent(void)

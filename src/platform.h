@@ -106,6 +106,13 @@ void wqi_spare_release(intptr_t *spare);
  * (a few system calls and small file reads); thread-safe. */
 uint64_t wqi_memory_limit(void);
 
+/* A block of size bytes straight from the OS (mmap / VirtualAlloc), not
+ * from the heap: freeing it gives the address space and commit back to
+ * the OS at once, where the heap might keep it for itself. For the memory
+ * reserve (alloc.h). NULL if the OS refuses. */
+void *wqi_os_block_alloc(size_t size);
+void wqi_os_block_free(void *p, size_t size);
+
 /* Environment variable or NULL; the pointer is valid until the environment
  * changes (callers copy at once). */
 const char *wqi_getenv(const char *name);

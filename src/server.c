@@ -28,6 +28,9 @@
  * before accepting again when not even the spare could make room. */
 #define EMFILE_LOG_MS 60000
 #define EMFILE_BACKOFF_MS 100
+/* Memory running out and coming back at once: one log line at most this
+ * often. */
+#define OOM_LOG_MS 60000
 
 struct conn {
     struct conn *next;
@@ -53,10 +56,11 @@ struct wq_server {
     struct conn *live;     /* connections being served */
     struct conn *finished; /* ended, not yet joined */
     uint32_t nlive;
-    int stopping;       /* wq_server_stop is draining */
-    int stop_requested; /* wq_server_request_stop was called */
-    int memory_short;   /* the reserve was seen spent (alloc.h); reported */
-    int has_reserve;    /* wqi_alloc_reserve_acquire succeeded */
+    int stopping;               /* wq_server_stop is draining */
+    int stop_requested;         /* wq_server_request_stop was called */
+    int memory_short;           /* the reserve was seen spent (alloc.h); reported */
+    int64_t oom_next_report_ms; /* rate limit of "out of memory for a moment" */
+    int has_reserve;            /* wqi_alloc_reserve_acquire succeeded */
 
     /* The accept thread's own (no lock): the spare descriptor that lets
      * it answer a client while out of descriptors (platform.h), and what
@@ -310,25 +314,39 @@ static wq_err serve_burst(struct conn *cn, void *msg, size_t len, wqi_buf *out, 
 }
 
 /* After each burst: if an allocation has failed and spent the reserve
- * (alloc.h), try to take it back; report the change either way, once. */
+ * (alloc.h), try to take it back, and say what happened: that PUBLISH is
+ * refused (once, until memory is back), or, when the reserve could be
+ * taken back at once, that memory ran out for a moment (at most once a
+ * minute: at the edge of memory this can happen with every request). */
 static void check_memory(wq_server *s)
 {
     if (!wqi_alloc_reserve_spent()) {
         return; /* the usual case: one atomic read */
     }
     int restored = wqi_alloc_reserve_restore();
+    int64_t now = wqi_clock_ms();
     wqi_mutex_lock(&s->lock);
-    int report = restored ? s->memory_short : !s->memory_short;
+    int was_short = s->memory_short;
+    int brief = restored && !was_short && now >= s->oom_next_report_ms;
+    if (brief) {
+        s->oom_next_report_ms = now + OOM_LOG_MS;
+    }
     s->memory_short = !restored;
     wqi_mutex_unlock(&s->lock);
-    if (report && restored) {
-        logf_(s, WQ_LOG_WARN, "memory is available again: PUBLISH is accepted again");
-    } else if (report) {
+    unsigned long long budget = (unsigned long long)s->cfg.max_memory;
+    if (!restored && !was_short) {
         logf_(s, WQ_LOG_ERROR,
               "out of memory: PUBLISH is refused (507) until memory is free again, so that "
-              "PURGE, DELETE, LIST and STATUS keep working; lower --max-memory (now %llu "
-              "bytes) or give the service more memory",
-              (unsigned long long)s->cfg.max_memory);
+              "PURGE, DELETE, LIST and STATUS keep working; lower --max-memory (now %llu bytes) "
+              "or give the service more memory",
+              budget);
+    } else if (restored && was_short) {
+        logf_(s, WQ_LOG_WARN, "memory is available again: PUBLISH is accepted again");
+    } else if (brief) {
+        logf_(s, WQ_LOG_WARN,
+              "out of memory for a moment: a request was answered 507; lower --max-memory (now "
+              "%llu bytes) or give the service more memory (reported at most once a minute)",
+              budget);
     }
 }
 

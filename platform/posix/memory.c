@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -98,4 +99,20 @@ uint64_t wqi_memory_limit(void)
     take_min(&best, rlimit_of(RLIMIT_DATA));
 #endif
     return best;
+}
+
+void *wqi_os_block_alloc(size_t size)
+{
+    /* Private and writable, so it counts against RLIMIT_AS and
+     * RLIMIT_DATA like the heap does; never touched, so it costs no
+     * resident memory. */
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void wqi_os_block_free(void *p, size_t size)
+{
+    if (p != NULL) {
+        munmap(p, size);
+    }
 }

@@ -17,6 +17,7 @@ typedef struct wqi_thread {
     pthread_t t;
     void (*fn)(void *);
     void *arg;
+    void *heap_stack; /* the stack, when it had to come from the heap */
 } wqi_thread;
 
 typedef pthread_once_t wqi_once;

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "platform.h"
 
@@ -111,9 +112,29 @@ wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg)
     if (stack < (size_t)PTHREAD_STACK_MIN) {
         stack = (size_t)PTHREAD_STACK_MIN;
     }
+    t->heap_stack = NULL;
     rc = pthread_attr_setstacksize(&attr, stack);
     if (rc == 0) {
         rc = pthread_create(&t->t, &attr, thread_main, t);
+    }
+    if (rc == EAGAIN) {
+        /* No address space for a new stack mapping (RLIMIT_AS reached, or
+         * the map count): memory that the heap holds free — after a PURGE,
+         * or the reserve given back (alloc.h) — cannot become a mapping,
+         * but can be a stack. Without a guard page, so only then. */
+        long page = sysconf(_SC_PAGESIZE);
+        void *mem = NULL;
+        if (page > 0 && posix_memalign(&mem, (size_t)page, stack) == 0) {
+            rc = pthread_attr_setstack(&attr, mem, stack);
+            if (rc == 0) {
+                rc = pthread_create(&t->t, &attr, thread_main, t);
+            }
+            if (rc == 0) {
+                t->heap_stack = mem;
+            } else {
+                free(mem);
+            }
+        }
     }
     pthread_attr_destroy(&attr);
     if (rc == EAGAIN) {
@@ -125,6 +146,8 @@ wq_err wqi_thread_start(wqi_thread *t, wqi_thread_fn fn, void *arg)
 void wqi_thread_join(wqi_thread *t)
 {
     check(pthread_join(t->t, NULL));
+    free(t->heap_stack); /* the thread is gone: nothing runs on it now */
+    t->heap_stack = NULL;
 }
 
 int64_t wqi_clock_ms(void)

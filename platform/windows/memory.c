@@ -34,3 +34,18 @@ uint64_t wqi_memory_limit(void)
     }
     return best;
 }
+
+void *wqi_os_block_alloc(size_t size)
+{
+    /* Committed, so it counts against the commit limit and a job's memory
+     * limit like the heap does; never touched, so it costs no working set. */
+    return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void wqi_os_block_free(void *p, size_t size)
+{
+    (void)size;
+    if (p != NULL) {
+        VirtualFree(p, 0, MEM_RELEASE);
+    }
+}

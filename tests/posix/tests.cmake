@@ -66,3 +66,10 @@ workq_test_exe(test_workqd_fd_limit posix/test_workqd_fd_limit.c)
 add_dependencies(test_workqd_fd_limit workqd)
 workq_add_test(programs.fd_limit test_workqd_fd_limit)
 set_tests_properties(programs.fd_limit PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
+
+# workqd under a real memory cap (RLIMIT_AS): the default budget follows
+# it; when memory runs out anyway, management keeps working.
+workq_test_exe(test_workqd_memory_cap posix/test_workqd_memory_cap.c)
+add_dependencies(test_workqd_memory_cap workqd)
+workq_add_test(programs.memory_cap test_workqd_memory_cap)
+set_tests_properties(programs.memory_cap PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
