@@ -80,12 +80,6 @@ static int verb_lookup(const uint8_t *s, size_t n, wqi_verb *verb)
     return 0;
 }
 
-/* docs/protocol.md "Numbers": decimal.h's strict decimal, at most max. */
-static int parse_number(struct span s, uint64_t max, uint64_t *out)
-{
-    return wqi_decimal_parse((const char *)s.p, s.n, max, out);
-}
-
 static size_t span_to_space(const uint8_t *p, size_t n)
 {
     const uint8_t *sp = n == 0 ? NULL : memchr(p, ' ', n);
@@ -196,9 +190,11 @@ static wq_err parse_args(const uint8_t *args_text, size_t n, wqi_request *out, c
     if (err != WQ_OK || argc == 1) {
         return err;
     }
+    /* args[1] is a number, as docs/protocol.md "Numbers" writes them
+     * (decimal.h). */
     if (out->verb == WQI_VERB_RETRIEVE) {
         uint64_t wait;
-        if (!parse_number(args[1], UINT32_MAX, &wait)) {
+        if (!wqi_decimal_parse((const char *)args[1].p, args[1].n, UINT32_MAX, &wait)) {
             return bad(why, why_number);
         }
         out->has_wait = 1;
@@ -206,7 +202,7 @@ static wq_err parse_args(const uint8_t *args_text, size_t n, wqi_request *out, c
         return WQ_OK;
     }
     /* ACK and RELEASE: <queue> <id>. */
-    if (!parse_number(args[1], UINT64_MAX, &out->id)) {
+    if (!wqi_decimal_parse((const char *)args[1].p, args[1].n, UINT64_MAX, &out->id)) {
         return bad(why, why_number);
     }
     return WQ_OK;

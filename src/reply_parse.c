@@ -26,12 +26,6 @@ static void cursor_init(cursor *c, const char *p, const char *end)
     c->end = end;
 }
 
-/* Strict decimal, as docs/protocol.md writes numbers (decimal.h). */
-static int parse_u64(const char *p, size_t n, uint64_t *out)
-{
-    return wqi_decimal_parse(p, n, UINT64_MAX, out);
-}
-
 /* The literal s comes next; consumed if so. */
 static int lit(cursor *c, const char *s)
 {
@@ -64,7 +58,7 @@ static int sp_number(cursor *c, uint64_t *v)
 {
     const char *w;
     size_t n;
-    return lit(c, " ") && word(c, &w, &n) && parse_u64(w, n, v);
+    return lit(c, " ") && word(c, &w, &n) && wqi_decimal_parse(w, n, UINT64_MAX, v);
 }
 
 static int at_end(const cursor *c)
@@ -127,8 +121,8 @@ static wq_err parse_list(cursor *c, wqi_reply *out)
     uint64_t n;
     const char *w;
     size_t wl;
-    if (!lit(&head, "OK ") || !word(&head, &w, &wl) || !parse_u64(w, wl, &n) || !at_end(&head) ||
-        n > (uint64_t)(c->end - c->p) / MIN_ROW_BYTES) {
+    if (!lit(&head, "OK ") || !word(&head, &w, &wl) || !wqi_decimal_parse(w, wl, UINT64_MAX, &n) ||
+        !at_end(&head) || n > (uint64_t)(c->end - c->p) / MIN_ROW_BYTES) {
         return WQ_EPROTO;
     }
     wq_queue_info *rows = NULL;
@@ -171,7 +165,8 @@ static int parse_item(cursor *c, wqi_reply *out)
     }
     const char *w;
     size_t n;
-    if (!lit(c, "ITEM ") || !word(c, &w, &n) || !parse_u64(w, n, &out->id) || !lit(c, " ")) {
+    if (!lit(c, "ITEM ") || !word(c, &w, &n) || !wqi_decimal_parse(w, n, UINT64_MAX, &out->id) ||
+        !lit(c, " ")) {
         return 0;
     }
     out->found = 1;
@@ -191,7 +186,8 @@ static int first_word_is(const char *m, size_t n, const char *w)
 static int parse_error(cursor *c, wqi_reply *out)
 {
     uint64_t code;
-    if (!lit(c, "ERROR ") || c->end - c->p < 4 || !parse_u64(c->p, 3, &code) || c->p[3] != ' ') {
+    if (!lit(c, "ERROR ") || c->end - c->p < 4 || !wqi_decimal_parse(c->p, 3, UINT64_MAX, &code) ||
+        c->p[3] != ' ') {
         return 0;
     }
     out->code = (int)code;
@@ -233,7 +229,8 @@ wq_err wqi_reply_parse(const void *msg, size_t len, wqi_reply_kind expect, wqi_r
             ok = lit(&c, "OK") && at_end(&c);
             break;
         case WQI_REPLY_U64:
-            ok = lit(&c, "OK ") && parse_u64(c.p, (size_t)(c.end - c.p), &out->value);
+            ok = lit(&c, "OK ") &&
+                 wqi_decimal_parse(c.p, (size_t)(c.end - c.p), UINT64_MAX, &out->value);
             break;
         case WQI_REPLY_PONG:
             ok = lit(&c, "OK PONG") && at_end(&c);

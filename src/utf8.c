@@ -1,6 +1,8 @@
 /* utf8.c — strict UTF-8 (RFC 3629) decoding and validation (utf8.h). */
 #include "utf8.h"
 
+#include <string.h>
+
 /* Decodes one UTF-8 sequence at p[0..n), n >= 1. Returns its length (1..4)
  * and the code point in *cp, or 0 if the bytes are not a well-formed
  * sequence. The ranges of the second byte are those of Unicode's table of
@@ -66,4 +68,25 @@ int wqi_utf8_valid(const uint8_t *text, size_t n)
         i += len;
     }
     return 1;
+}
+
+size_t wqi_utf8_copy(char *dst, size_t size, const char *text, size_t n)
+{
+    if (size == 0) {
+        return 0;
+    }
+    size_t k = n;
+    if (k > size - 1) {
+        /* text[k] is the first byte left out; while it continues a
+         * sequence (10xxxxxx), leave out the whole character. */
+        k = size - 1;
+        for (int i = 0; i < 3 && k > 0 && ((unsigned char)text[k] & 0xC0u) == 0x80u; i++) {
+            k--;
+        }
+    }
+    if (k > 0) {
+        memcpy(dst, text, k);
+    }
+    dst[k] = '\0';
+    return k;
 }

@@ -20,4 +20,12 @@ int wqi_utf8_valid(const uint8_t *text, size_t n);
  * well-formed sequence (*cp is then unspecified). */
 size_t wqi_utf8_decode(const uint8_t *p, size_t n, uint32_t *cp);
 
+/* Copy text[0..n) into dst[0..size) as a NUL-terminated string, cut to
+ * fit: at most size - 1 bytes, and where it has to be cut, before the
+ * character that does not fit, never inside its UTF-8 sequence. Returns
+ * the number of bytes copied before the NUL; size 0 writes nothing and
+ * returns 0. text need not be valid UTF-8 (a cut among invalid bytes backs
+ * off at most three) and must not overlap dst. */
+size_t wqi_utf8_copy(char *dst, size_t size, const char *text, size_t n);
+
 #endif /* WQI_UTF8_H */

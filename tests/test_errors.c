@@ -1,5 +1,7 @@
 /* test_errors.c — the error vocabulary: every value named and described,
- * the protocol codes map both ways, OS errors translate in one place. */
+ * the protocol codes map both ways, and the OS's own text for the last OS
+ * error fits any buffer (the translation of OS codes themselves is tested
+ * per OS, in tests/<os>/test_os_err.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,12 +84,58 @@ static void protocol_codes_map_both_ways(void **state)
     assert_int_equal(wq_err_from_code(-1), WQ_EPROTO);
 }
 
+/* wq_os_error_last cuts the OS's text to any buffer size: what it writes is
+ * the longest prefix of the full text that fits with its NUL and does not
+ * end inside a UTF-8 sequence; nothing past the buffer is touched; size 0
+ * writes nothing. The full text is one line without a final period. */
+static void the_os_text_fits_any_buffer(void **state)
+{
+    (void)state;
+    /* An error code on every OS (EIO on Linux, ERROR_ACCESS_DENIED on
+     * Windows): all that matters here is that the OS has a text for it. */
+    assert_int_not_equal(wq_err_from_os(5), WQ_OK);
+    char full[256];
+    assert_int_equal(wq_os_error_last(NULL, full, sizeof full), 1);
+    size_t len = strlen(full);
+    assert_true(len > 0 && len < sizeof full - 1);
+    assert_null(strpbrk(full, "\r\n"));
+    assert_true(full[len - 1] != '.' && full[len - 1] != ' ');
+    for (size_t size = 0; size <= len + 1; size++) {
+        char buf[sizeof full + 8];
+        memset(buf, 'x', sizeof buf);
+        long code = 0;
+        assert_int_equal(wq_os_error_last(&code, buf, size), 1);
+        assert_int_equal(code, 5);
+        const char *nul = size > 0 ? memchr(buf, '\0', size) : buf;
+        if (nul == NULL) {
+            fail_msg("size %lu: no NUL inside the buffer", (unsigned long)size);
+        }
+        size_t kept = (size_t)(nul - buf);
+        size_t room = size == 0 ? 0 : (size - 1 < len ? size - 1 : len);
+        assert_true(kept <= room);
+        assert_memory_equal(buf, full, kept);
+        /* Cut only before a character, and only before one that would not
+         * fit: every byte after it up to the room continues it. */
+        assert_true(kept == len || ((unsigned char)full[kept] & 0xC0u) != 0x80u);
+        for (size_t i = kept + 1; i <= room; i++) {
+            assert_int_equal((unsigned char)full[i] & 0xC0u, 0x80u);
+        }
+        for (size_t i = size; i < sizeof buf; i++) {
+            if (buf[i] != 'x') {
+                fail_msg("size %lu: byte %lu written, past the buffer", (unsigned long)size,
+                         (unsigned long)i);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values_are_dense_from_zero),
         cmocka_unit_test(every_error_has_a_distinct_description_and_its_own_name),
         cmocka_unit_test(protocol_codes_map_both_ways),
+        cmocka_unit_test(the_os_text_fits_any_buffer),
     };
     return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
 }

@@ -115,11 +115,15 @@ WQ_API wq_err wq_err_from_os(long os_code);
 
 /* The last OS error recorded on this thread by wq_err_from_os (that is, by
  * any workq call that failed because of the OS): its code into *code (may
- * be NULL) and the OS's own text ("Too many open files") into text
- * (NUL-terminated, truncated to size; may be NULL with size 0). Returns 1,
- * or 0 with *code 0 and text "" when none was recorded. The record stays
- * until the next OS failure on the thread, so read it right after the call
- * that failed. Thread-safe. */
+ * be NULL) and the OS's own text ("Too many open files": one line, no final
+ * period or line break; UTF-8 on Windows, the C library's text in the
+ * current locale on POSIX) into text (may be NULL with size 0). The text
+ * is always NUL-terminated within size (size 0: nothing is written); one
+ * that does not fit is cut before the first character that does not fit,
+ * never inside a UTF-8 sequence. Returns 1, or 0 with *code 0 and text ""
+ * when none was recorded. The record stays until the next OS failure on
+ * the thread, so read it right after the call that failed. Never blocks;
+ * thread-safe. */
 WQ_API int wq_os_error_last(long *code, char *text, size_t size);
 
 #ifdef __cplusplus

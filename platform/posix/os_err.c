@@ -12,9 +12,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include <bsd/string.h>
-
 #include <workq/errors.h>
+
+#include "utf8.h"
 
 /* 0: nothing recorded on this thread. */
 static _Thread_local int last_errno;
@@ -102,6 +102,11 @@ int wq_os_error_last(long *code, char *text, size_t size)
 #else
     const char *s = strerror_r(e, buf, sizeof buf) == 0 ? buf : "unknown error";
 #endif
-    strlcpy(text, s != NULL ? s : "unknown error", size);
+    /* In a UTF-8 locale a translated text may not be ASCII: cut it at a
+     * character boundary, as on Windows. */
+    if (s == NULL) {
+        s = "unknown error";
+    }
+    wqi_utf8_copy(text, size, s, strlen(s));
     return 1;
 }

@@ -20,6 +20,8 @@
 
 #include <workq/errors.h>
 
+#include "utf8.h"
+
 /* 0 (ERROR_SUCCESS): nothing recorded on this thread. _Thread_local is
  * C11 and MSVC knows it under /std:c11. */
 static _Thread_local DWORD last_code;
@@ -106,15 +108,18 @@ int wq_os_error_last(long *code, char *text, size_t size)
                      wide[n - 1] == L'.')) {
         n--;
     }
-    if (n == 0) {
-        snprintf(text, size, "Windows error %lu", (unsigned long)c);
-        return 1;
-    }
-    int m = WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, text, (int)(size - 1), NULL, NULL);
+    /* Converted whole, then cut to size by wqi_utf8_copy at a character
+     * boundary: WideCharToMultiByte fails outright on a buffer too small
+     * (and only measures when given none). A UTF-16 unit becomes at most
+     * three bytes of UTF-8. */
+    char utf8[sizeof wide / sizeof wide[0] * 3];
+    int m = n == 0
+                ? 0
+                : WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, utf8, (int)sizeof utf8, NULL, NULL);
     if (m <= 0) {
         snprintf(text, size, "Windows error %lu", (unsigned long)c);
         return 1;
     }
-    text[m] = '\0';
+    wqi_utf8_copy(text, size, utf8, (size_t)m);
     return 1;
 }

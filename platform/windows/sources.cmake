@@ -12,11 +12,6 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/os_err.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_os.c)
 set(WORKQ_PLATFORM_LIBS advapi32)
-# workqd's Windows-service part (only workqd and its tests link it).
-set(WORKQ_SERVICE_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/service.c
-  ${CMAKE_CURRENT_LIST_DIR}/service_install.c
-  ${CMAKE_CURRENT_LIST_DIR}/eventlog.c)
 # Windows 7 is the oldest target: CancelIoEx, GetTickCount64, SRW locks and
 # condition variables are all there.
 set(WORKQ_PLATFORM_DEFINES WIN32_LEAN_AND_MEAN _WIN32_WINNT=0x0601 UNICODE _UNICODE)

@@ -42,14 +42,6 @@
 static wqt_user other; /* created by the group setup when we are root */
 static wqt_scratch s;  /* each test's directory; the teardown removes it */
 
-#define NEED_OTHER_USER()                                                                          \
-    do {                                                                                           \
-        if (other.name[0] == '\0') {                                                               \
-            print_message("skipped: creating a second account needs root\n");                      \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
-
 /* a/b into out, which must be large enough. */
 static void join(char *out, size_t size, const char *a, const char *b)
 {
@@ -268,7 +260,7 @@ static void expect_message_has(const wq_client *c, const char *needle)
 static void a_server_run_by_another_user_is_refused_and_hears_nothing(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     other_users_dir(&s);
     impostor_start(s.endpoint);
 
@@ -301,7 +293,7 @@ static void a_server_run_by_another_user_is_refused_and_hears_nothing(void **sta
 static void naming_the_account_lets_the_client_talk_to_it(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     other_users_dir(&s);
     impostor_start(s.endpoint);
 
@@ -340,7 +332,7 @@ static void naming_the_account_lets_the_client_talk_to_it(void **state)
 static void an_unknown_account_is_einval_and_nothing_is_sent(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     other_users_dir(&s);
     impostor_start(s.endpoint);
     wq_client_opts opts;
@@ -364,7 +356,7 @@ static void an_unknown_account_is_einval_and_nothing_is_sent(void **state)
 static void the_raw_transport_connects_and_reports_the_peer(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     other_users_dir(&s);
     impostor_start(s.endpoint);
     wq_conn *conn = NULL;
@@ -493,7 +485,7 @@ static void a_runtime_dir_that_is_a_symlink_is_refused(void **state)
 static void a_runtime_dir_made_by_another_user_is_refused_before_connecting(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     char rt[WQ_ENDPOINT_MAX];
     char msg[1024];
     use_runtime_dir(&s, rt, sizeof rt);

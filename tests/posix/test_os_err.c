@@ -64,6 +64,7 @@ static void the_os_text_is_kept_for_the_log(void **state)
     memset(small, 'x', sizeof small);
     assert_int_equal(wq_os_error_last(NULL, small, sizeof small), 1);
     assert_int_equal(strlen(small), 4);
+    assert_memory_equal(small, text, 4);
 }
 
 static void other_thread(void *arg)

@@ -48,16 +48,8 @@ static int start_daemon_as_other(void **state)
 static int stop_daemon(void **state)
 {
     (void)state;
-    if (daemon_proc != NULL) {
-        wqt_proc_stop(daemon_proc);
-        wqt_output o;
-        wqt_proc_wait(daemon_proc, &o);
-        if (o.status != 0) {
-            fprintf(stderr, "workqd exit status %d, expected 0; standard error:\n%s\n", o.status,
-                    o.err);
-            daemon_stop_failed = 1;
-        }
-        wqt_output_free(&o);
+    if (daemon_proc != NULL && wqt_proc_stop_clean(daemon_proc) != 0) {
+        daemon_stop_failed = 1;
     }
     wqt_proc_kill_all();
     wqt_scratch_cleanup(&ep);
@@ -72,14 +64,6 @@ static int reset_env(void **state)
     unsetenv("XDG_RUNTIME_DIR");
     return 0;
 }
-
-#define NEED_OTHER_USER()                                                                          \
-    do {                                                                                           \
-        if (other.name[0] == '\0') {                                                               \
-            print_message("skipped: creating a second account needs root\n");                      \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
 
 /* workqctl --endpoint EP [--server-account ACCOUNT] <cmd> [arg]. */
 static void ctl(wqt_output *o, const char *account, const char *cmd, const char *arg)
@@ -106,7 +90,7 @@ static void has(const char *text, const char *needle)
 static void a_service_of_another_account_is_refused_with_status_9(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     wqt_output o;
     ctl(&o, NULL, "create", "Secrets");
     wqt_assert_exit_status(&o, 9);
@@ -128,7 +112,7 @@ static void a_service_of_another_account_is_refused_with_status_9(void **state)
 static void naming_the_account_trusts_it(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     wqt_output o;
     ctl(&o, other.name, "ping", NULL);
     wqt_assert_exit_status(&o, 0);
@@ -154,7 +138,7 @@ static void naming_the_account_trusts_it(void **state)
 static void an_unknown_account_is_a_usage_error(void **state)
 {
     (void)state;
-    NEED_OTHER_USER();
+    WQT_NEED_USER(other);
     wqt_output o;
     ctl(&o, "no-such-user-of-workq", "ping", NULL);
     wqt_assert_exit_status(&o, 2);

@@ -62,16 +62,9 @@ static int daemon_stop_failed;
 static int stop_daemon(void **state)
 {
     (void)state;
-    wqt_proc_stop(daemon_proc);
-    wqt_output o;
-    wqt_proc_wait(daemon_proc, &o);
-    if (o.status != 0) {
-        /* Written directly: print_error cuts its text at 1 KiB. */
-        fprintf(stderr, "workqd exit status %d, expected 0; standard error:\n%s\n", o.status,
-                o.err);
+    if (wqt_proc_stop_clean(daemon_proc) != 0) {
         daemon_stop_failed = 1;
     }
-    wqt_output_free(&o);
     wqt_proc_kill_all(); /* anything a failed test left running */
     wqt_scratch_cleanup(&ep);
     return daemon_stop_failed ? -1 : 0;

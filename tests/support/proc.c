@@ -1,12 +1,14 @@
 /* proc.c — the portable half of proc.h: which started processes are still
- * to be collected, so that a failed test can have them killed. The
- * platform halves (tests/support/<os>/spawn.c) start, stop, kill and collect. */
+ * to be collected, so that a failed test can have them killed, and what is
+ * done with a collected process's output. The platform halves
+ * (tests/support/<os>/spawn.c) start, stop, kill and collect. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -47,6 +49,13 @@ void wqt_proc_kill_all(void)
     }
 }
 
+void wqt_output_free(wqt_output *out)
+{
+    free(out->out);
+    free(out->err);
+    memset(out, 0, sizeof *out);
+}
+
 void wqt_assert_exit_status(const wqt_output *out, int status)
 {
     if (out->status != status) {
@@ -55,6 +64,20 @@ void wqt_assert_exit_status(const wqt_output *out, int status)
                 out->err != NULL ? out->err : "");
         fail_msg("exit status %d, expected %d", out->status, status);
     }
+}
+
+int wqt_proc_stop_clean(wqt_proc *proc)
+{
+    wqt_proc_stop(proc);
+    wqt_output o;
+    wqt_proc_wait(proc, &o);
+    int status = o.status;
+    if (status != 0) {
+        /* Written directly: print_error cuts its text at 1 KiB. */
+        fprintf(stderr, "exit status %d, expected 0; standard error:\n%s\n", status, o.err);
+    }
+    wqt_output_free(&o);
+    return status == 0 ? 0 : -1;
 }
 
 int wqt_proc_teardown(void **state)

@@ -48,6 +48,12 @@ void wqt_output_free(wqt_output *out);
  * report in a child process is only ever seen there). */
 void wqt_assert_exit_status(const wqt_output *out, int status);
 
+/* For a group teardown, where an assertion would not fail the group:
+ * stop proc (wqt_proc_stop), collect it, and return 0 if it exited with
+ * status 0; otherwise write its status and standard error to stderr and
+ * return -1. */
+int wqt_proc_stop_clean(wqt_proc *proc);
+
 /* Kill at once (SIGKILL / TerminateProcess), without waiting; collect it
  * with wqt_proc_wait as usual. */
 void wqt_proc_kill(wqt_proc *proc);

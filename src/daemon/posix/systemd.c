@@ -81,17 +81,6 @@ wq_err wqd_notify(const char *state)
     return err;
 }
 
-/* A non-negative decimal number, digits only, at most max. */
-static int parse_decimal(const char *s, unsigned long max, unsigned long *out)
-{
-    uint64_t v = 0;
-    if (!wqi_decimal_parse_str(s, max, &v)) {
-        return 0;
-    }
-    *out = (unsigned long)v;
-    return 1;
-}
-
 /* The address fd is bound to, for the log: the socket path, "@name" for
  * Linux's abstract namespace, or "(unnamed socket)"; "" if it cannot be
  * read. Truncated to size. */
@@ -129,10 +118,9 @@ wq_err wqd_inherited_listener(wq_listener **out, char *name, size_t size)
     }
     const char *pid_s = getenv("LISTEN_PID");
     const char *fds_s = getenv("LISTEN_FDS");
-    unsigned long pid = 0, nfds = 0;
-    int ours =
-        pid_s != NULL && parse_decimal(pid_s, 0x7FFFFFFFul, &pid) && pid == (unsigned long)getpid();
-    int fds_ok = fds_s != NULL && parse_decimal(fds_s, 0xFFFFul, &nfds);
+    uint64_t pid = 0, nfds = 0;
+    int ours = wqi_decimal_parse_str(pid_s, 0x7FFFFFFF, &pid) && pid == (uint64_t)getpid();
+    int fds_ok = wqi_decimal_parse_str(fds_s, 0xFFFF, &nfds);
     /* Never seen again, by us or by a child (sd_listen_fds(3) with
      * unset_environment). */
     unsetenv("LISTEN_PID");
@@ -165,8 +153,8 @@ wq_err wqd_group_id(const char *name, uint32_t *gid)
     if (name == NULL || name[0] == '\0') {
         return WQ_EINVAL;
     }
-    unsigned long num = 0;
-    if (parse_decimal(name, 0xFFFFFFFEul, &num)) { /* (gid_t)-1 means "no change" */
+    uint64_t num = 0;
+    if (wqi_decimal_parse_str(name, 0xFFFFFFFEu, &num)) { /* (gid_t)-1 means "no change" */
         *gid = (uint32_t)num;
         return WQ_OK;
     }

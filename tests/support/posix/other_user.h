@@ -26,6 +26,16 @@ typedef struct wqt_user {
  * caller skips with that reason). Aborts on any other failure. */
 int wqt_user_create(wqt_user *u);
 
+/* In a CMocka test that needs u (created by a group setup): skip the test,
+ * saying why, when u could not be created. */
+#define WQT_NEED_USER(u)                                                                           \
+    do {                                                                                           \
+        if ((u).name[0] == '\0') {                                                                 \
+            print_message("skipped: creating a second account needs root\n");                      \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
 /* Remove the account and its group (userdel). Idempotent: a u that was
  * never created, or already removed, is left alone. Aborts if userdel
  * fails. */

@@ -1,5 +1,6 @@
 /* spawn.c (POSIX) — run programs for the process tests (test support
- * only), as ourselves or as another account (other_user.h). Output goes
+ * only), as ourselves or as another account (other_user.h), with our
+ * descriptor limit or another (proc_posix.h). Output goes
  * to unlinked temporary files, which need no reader thread and cannot fill
  * up and block the child. */
 #include <errno.h>
@@ -8,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "other_user.h"
 #include "proc.h"
+#include "proc_posix.h"
 
 extern char **environ;
 
@@ -69,10 +72,18 @@ static char *slurp(int fd, size_t *len)
     return buf;
 }
 
-/* posix_spawn cannot change the user: fork, become u, exec. Only
- * async-signal-safe calls in the child (the parent may have threads). */
-static pid_t fork_as(const wqt_user *u, const char *path, const char *const *argv, int in_fd,
-                     int out_fd, int err_fd)
+/* What a child does between fork and exec beyond its standard streams,
+ * which posix_spawn cannot do. */
+typedef struct child_setup {
+    const struct rlimit *nofile; /* RLIMIT_NOFILE to set, or NULL */
+    const wqt_user *as;          /* the account to become, or NULL */
+} child_setup;
+
+/* Fork, set up the child as cs says (the limit first, while it may still
+ * be raised), exec. Only async-signal-safe calls in the child (the parent
+ * may have threads); setrlimit is a plain system call. */
+static pid_t fork_exec(const child_setup *cs, const char *path, const char *const *argv, int in_fd,
+                       int out_fd, int err_fd)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -80,7 +91,8 @@ static pid_t fork_as(const wqt_user *u, const char *path, const char *const *arg
     }
     if (pid == 0) {
         if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
-            wqt_user_become(u) != 0) {
+            (cs->nofile != NULL && setrlimit(RLIMIT_NOFILE, cs->nofile) != 0) ||
+            (cs->as != NULL && wqt_user_become(cs->as) != 0)) {
             _exit(126);
         }
         execve(path, (char *const *)argv, environ);
@@ -89,7 +101,9 @@ static pid_t fork_as(const wqt_user *u, const char *path, const char *const *arg
     return pid;
 }
 
-static wqt_proc *start(const char *program, const char *const *args, int in_fd, const wqt_user *as)
+/* cs NULL: posix_spawn, nothing changed in the child. */
+static wqt_proc *start(const char *program, const char *const *args, int in_fd,
+                       const child_setup *cs)
 {
     char path[512];
     snprintf(path, sizeof path, "./%s", program);
@@ -106,8 +120,8 @@ static wqt_proc *start(const char *program, const char *const *args, int in_fd, 
     }
     p->out_fd = temp_fd();
     p->err_fd = temp_fd();
-    if (as != NULL) {
-        p->pid = fork_as(as, path, argv, in_fd, p->out_fd, p->err_fd);
+    if (cs != NULL) {
+        p->pid = fork_exec(cs, path, argv, in_fd, p->out_fd, p->err_fd);
         return p;
     }
     posix_spawn_file_actions_t fa;
@@ -164,22 +178,33 @@ void wqt_run(const char *program, const char *const *args, const void *in, size_
     collect(p, out);
 }
 
-wqt_proc *wqt_proc_start(const char *program, const char *const *args)
+static wqt_proc *start_tracked(const char *program, const char *const *args, const child_setup *cs)
 {
     int in_fd = temp_fd(); /* empty */
-    wqt_proc *p = start(program, args, in_fd, NULL);
+    wqt_proc *p = start(program, args, in_fd, cs);
     close(in_fd);
     wqt_proc_track(p);
     return p;
 }
 
+wqt_proc *wqt_proc_start(const char *program, const char *const *args)
+{
+    return start_tracked(program, args, NULL);
+}
+
 wqt_proc *wqt_proc_start_as(const wqt_user *u, const char *program, const char *const *args)
 {
-    int in_fd = temp_fd(); /* empty */
-    wqt_proc *p = start(program, args, in_fd, u);
-    close(in_fd);
-    wqt_proc_track(p);
-    return p;
+    child_setup cs = {NULL, NULL};
+    cs.as = u;
+    return start_tracked(program, args, &cs);
+}
+
+wqt_proc *wqt_proc_start_nofile(const char *program, const char *const *args,
+                                const struct rlimit *nofile)
+{
+    child_setup cs = {NULL, NULL};
+    cs.nofile = nofile;
+    return start_tracked(program, args, &cs);
 }
 
 void wqt_proc_kill(wqt_proc *p)
@@ -205,11 +230,4 @@ int wqt_proc_running(wqt_proc *p)
 void wqt_proc_wait(wqt_proc *p, wqt_output *out)
 {
     collect(p, out);
-}
-
-void wqt_output_free(wqt_output *out)
-{
-    free(out->out);
-    free(out->err);
-    memset(out, 0, sizeof *out);
 }

@@ -210,10 +210,3 @@ void wqt_proc_wait(wqt_proc *p, wqt_output *out)
 {
     collect(p, out);
 }
-
-void wqt_output_free(wqt_output *out)
-{
-    free(out->out);
-    free(out->err);
-    memset(out, 0, sizeof *out);
-}
