@@ -485,6 +485,13 @@ wq_err wq_client_ack_retrieve(wq_client *c, const char *queue, uint64_t id, int6
      * before either reply is read: one round trip. The server answers in
      * order, so the first reply is the ACK's. */
     char ack_req[8 + WQ_QUEUE_NAME_MAX + 24]; /* "ACK " name " " id */
+    /* Two requests of at most that size each: well inside the window
+     * (client.h) that lets us send both before reading. */
+    typedef char within_window[2 * sizeof ack_req + 16 <= WQ_PIPELINE_MAX_BYTES &&
+                                       2 <= WQ_PIPELINE_MAX_REQUESTS
+                                   ? 1
+                                   : -1];
+    (void)sizeof(within_window);
     size_t ack_len = 0;
     wq_err err = begin(c, "ACK", queue);
     if (err == WQ_OK) {

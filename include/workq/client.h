@@ -159,6 +159,20 @@ WQ_API wq_err wq_client_retrieve(wq_client *c, const char *queue, int64_t wait_m
 WQ_API wq_err wq_client_ack(wq_client *c, const char *queue, uint64_t id);
 WQ_API wq_err wq_client_release(wq_client *c, const char *queue, uint64_t id);
 
+/* The pipelining window (docs/protocol.md "Pipelining"). A client that
+ * sends requests without reading the replies in between may have at most
+ * WQ_PIPELINE_MAX_REQUESTS requests, of at most WQ_PIPELINE_MAX_BYTES
+ * bytes together (message bodies), sent and not yet answered (the reply
+ * not yet read). Within it the client's writes always fit in the
+ * operating system's buffers, so it never blocks sending while the server
+ * blocks sending replies it does not read, however large the replies;
+ * once it reads, every reply comes, in order. Beyond it, a client must
+ * read replies as it sends (another thread, or a non-blocking loop).
+ * wq_client_ack_retrieve, the one call of this library that pipelines,
+ * sends two requests of at most a few hundred bytes. */
+#define WQ_PIPELINE_MAX_REQUESTS 64
+#define WQ_PIPELINE_MAX_BYTES 32768
+
 /* A worker's step: ACK <queue> <id>, then RETRIEVE <queue> [<wait_ms>],
  * both sent before either reply is read (pipelined), so one round trip
  * does what wq_client_ack and wq_client_retrieve do in two. Blocks like

@@ -108,6 +108,67 @@ static void many_requests_sent_back_to_back_are_answered_in_order(void **state)
     wq_conn_close(c);
 }
 
+/* docs/protocol.md "Pipelining", the window: a client may send
+ * WQ_PIPELINE_MAX_REQUESTS requests of WQ_PIPELINE_MAX_BYTES together
+ * without reading anything, even when their replies are far larger than
+ * the OS's buffers (the server then blocks sending them), and then gets
+ * every reply, in order. Here half the requests retrieve 16 KiB items
+ * (512 KiB of replies), the other half publish 1000-byte payloads; every
+ * send must complete before the first read. */
+#define BIG_ITEM (16u * 1024u)
+#define HALF (WQ_PIPELINE_MAX_REQUESTS / 2)
+#define PUBLISH_BYTES 1000u
+
+static void a_full_window_sent_without_reading_gets_every_reply(void **state)
+{
+    (void)state;
+    wqt_live_start(&live, "pipew", NULL);
+    wq_client *me = wqt_live_client(&live);
+    assert_int_equal(wq_client_create(me, "Big"), WQ_OK);
+    assert_int_equal(wq_client_start(me, "Big"), WQ_OK);
+    char *payload = malloc(BIG_ITEM);
+    assert_non_null(payload);
+    for (unsigned i = 0; i < HALF; i++) {
+        memset(payload, 'a' + (int)(i % 26), BIG_ITEM);
+        assert_int_equal(wq_client_publish(me, "Big", payload, BIG_ITEM, NULL), WQ_OK);
+    }
+    wq_client_close(me);
+
+    static const char retrieve[] = "RETRIEVE Big";
+    char publish[PUBLISH_BYTES + 1];
+    size_t head = (size_t)snprintf(publish, sizeof publish, "PUBLISH Big ");
+    memset(publish + head, 'p', PUBLISH_BYTES - head);
+    size_t total = HALF * (sizeof retrieve - 1) + HALF * PUBLISH_BYTES;
+    assert_true(total <= WQ_PIPELINE_MAX_BYTES);
+
+    wq_conn *c = wqt_live_conn(&live);
+    for (unsigned i = 0; i < HALF; i++) {
+        assert_int_equal(wq_conn_send(c, retrieve, sizeof retrieve - 1, WQT_LONG_MS), WQ_OK);
+    }
+    for (unsigned i = 0; i < HALF; i++) {
+        assert_int_equal(wq_conn_send(c, publish, PUBLISH_BYTES, WQT_LONG_MS), WQ_OK);
+    }
+    for (unsigned i = 0; i < HALF; i++) {
+        void *msg;
+        size_t len;
+        assert_int_equal(wq_conn_recv(c, 1 << 20, WQT_LONG_MS, &msg, &len), WQ_OK);
+        char want[32];
+        int n = snprintf(want, sizeof want, "ITEM %u ", i + 1);
+        assert_int_equal(len, (size_t)n + BIG_ITEM);
+        assert_memory_equal(msg, want, (size_t)n);
+        assert_int_equal(((const char *)msg)[n + BIG_ITEM - 1], 'a' + (int)(i % 26));
+        wq_free(msg);
+    }
+    for (unsigned i = 0; i < HALF; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "OK %u", HALF + i + 1);
+        const char *one[] = {want};
+        expect_all(c, one, 1);
+    }
+    wq_conn_close(c);
+    free(payload);
+}
+
 /* Replies to pipelined requests may leave together, but never wait for a
  * RETRIEVE that waits: the three replies before it arrive while it is
  * still waiting (if they were held, these reads would time out). */
@@ -135,6 +196,7 @@ int main(void)
         cmocka_unit_test_teardown(three_requests_sent_back_to_back_get_three_replies_in_order,
                                   stop_live),
         cmocka_unit_test_teardown(many_requests_sent_back_to_back_are_answered_in_order, stop_live),
+        cmocka_unit_test_teardown(a_full_window_sent_without_reading_gets_every_reply, stop_live),
         cmocka_unit_test_teardown(replies_before_a_waiting_retrieve_are_not_held_back, stop_live),
     };
     return cmocka_run_group_tests_name("e2e.pipelining", tests, NULL, NULL);
