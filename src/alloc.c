@@ -150,8 +150,9 @@ void wqi_alloc_reserve_release(void)
     wqi_once_run(&reserve_once, reserve_init);
     wqi_mutex_lock(&reserve_lock);
     void *block = NULL;
-    int from_heap = reserve_from_heap;
+    int from_heap = 0;
     if (reserve_users > 0 && --reserve_users == 0) {
+        from_heap = reserve_from_heap;
         block = reserve;
         reserve = NULL;
         wqi_atomic_set(&spent, 0);
