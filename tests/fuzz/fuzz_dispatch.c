@@ -45,6 +45,8 @@
 #define CONNS 4
 #define MAX_QUEUES 6
 #define MAX_ITEMS 8
+/* The memory budget: two adopted payloads fit, a third does not. */
+#define MAX_BYTES (2 * (BIG_PAYLOAD + 1000))
 #define MAX_MESSAGE 65536
 #define BIG_PAYLOAD 16384 /* WQI_ADOPT_MIN: a PUBLISH this large is adopted */
 
@@ -122,6 +124,18 @@ static uint64_t m_ready(const mqueue *q)
     uint64_t n = 0;
     for (size_t i = 0; i < q->n; i++) {
         n += q->items[i].holder < 0;
+    }
+    return n;
+}
+
+/* What the items held take against the budget (registry.h). */
+static uint64_t m_bytes(const model *m)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < MAX_QUEUES; i++) {
+        for (size_t j = 0; m->q[i].used && j < m->q[i].n; j++) {
+            n += wqi_item_charge(m->q[i].items[j].len);
+        }
     }
     return n;
 }
@@ -240,6 +254,7 @@ static void check_registry(fuzz *f)
         WQF_CHECK(rows[i].published == q->published && rows[i].completed == q->completed);
     }
     check_rows_against_model(&f->m, rn, rl, st, rd, ls, n);
+    WQF_CHECK(wqi_registry_bytes(f->reg) == m_bytes(&f->m));
     wqi_registry_list_free(rows);
 }
 
@@ -305,6 +320,12 @@ static void predict(model *m, int conn, const wqi_request *req, expect *e)
     case WQI_VERB_PUBLISH:
         if (q->n >= MAX_ITEMS) {
             expect_error(e, WQ_ELIMIT);
+            break;
+        }
+        if (m_bytes(m) + wqi_item_charge(req->payload_len) > MAX_BYTES) {
+            /* 507, which a client reads as WQ_ELIMIT. */
+            e->code = 507;
+            e->err = WQ_ELIMIT;
             break;
         }
         e->value = m->next_id;
@@ -567,6 +588,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wqi_registry_config_init(&cfg);
     cfg.max_queues = MAX_QUEUES;
     cfg.max_items = MAX_ITEMS;
+    cfg.max_bytes = MAX_BYTES;
     cfg.is_text = wqi_utf8_valid; /* as server.c: UTF-16LE replies carry text only */
     WQF_CHECK(wqi_registry_create(&cfg, &f.reg) == WQ_OK);
     for (int c = 0; c < CONNS; c++) {
@@ -575,6 +597,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.ctx.registry = f.reg;
     f.ctx.version = "0.1.0";
     f.ctx.max_message = MAX_MESSAGE;
+    f.ctx.max_bytes = MAX_BYTES;
 
     input in;
     in.p = data;
