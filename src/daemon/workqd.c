@@ -337,21 +337,22 @@ static void raise_fd_limit(const struct options *o)
 static void log_budget(const struct options *o)
 {
     uint64_t limit = wq_server_memory_limit();
-    unsigned long long mib = (unsigned long long)(o->cfg.max_memory >> 20);
-    if (o->cfg.max_memory == 0) {
+    unsigned long long bytes = (unsigned long long)o->cfg.max_memory;
+    unsigned long long mib = bytes >> 20;
+    if (bytes == 0) {
         log_msg(o, WQ_LOG_INFO, "no memory budget (--max-memory 0)");
     } else if (o->explicit_budget) {
-        log_msg(o, WQ_LOG_INFO, "memory budget %llu MiB (--max-memory)", mib);
+        log_msg(o, WQ_LOG_INFO, "memory budget %llu bytes (%llu MiB; --max-memory)", bytes, mib);
     } else if (limit != 0) {
         log_msg(o, WQ_LOG_INFO,
-                "memory budget %llu MiB: a quarter of the %llu MiB this process may use "
-                "(--max-memory to change)",
-                mib, (unsigned long long)(limit >> 20));
+                "memory budget %llu bytes (%llu MiB): a quarter of the %llu MiB this process may "
+                "use (--max-memory to change)",
+                bytes, mib, (unsigned long long)(limit >> 20));
     } else {
         log_msg(o, WQ_LOG_INFO,
-                "memory budget %llu MiB: this process's memory limit is unknown "
-                "(--max-memory to change)",
-                mib);
+                "memory budget %llu bytes (%llu MiB): how much memory this process may use is "
+                "unknown (--max-memory to change)",
+                bytes, mib);
     }
 }
 

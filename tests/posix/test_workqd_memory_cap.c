@@ -175,8 +175,9 @@ static void the_default_budget_is_a_quarter_of_the_cap(void **state)
     wqt_output o;
     wqt_proc_wait(p, &o);
     wqt_assert_exit_status(&o, 0);
-    if (strstr(o.err, "memory budget 64 MiB: a quarter of the 256 MiB this process may use") ==
-        NULL) {
+    if (strstr(o.err,
+               "memory budget 67108864 bytes (64 MiB): a quarter of the 256 MiB this process "
+               "may use") == NULL) {
         fail_msg("no line about the budget in:\n%s", o.err);
     }
     wqt_output_free(&o);

@@ -24,9 +24,9 @@ static void help_and_version_tell_the_truth(void **state)
     const char *help[] = {"--help", NULL};
     wqt_run("workqd", help, NULL, 0, &o);
     assert_int_equal(o.status, 0);
-    const char *options[] = {"--endpoint",     "--max-connections", "--max-message",
-                             "--max-queues",   "--max-items",       "--idle-timeout",
-                             "--stop-timeout", "--pidfile",         "--log-level"};
+    const char *options[] = {"--endpoint",  "--max-connections", "--max-message",  "--max-queues",
+                             "--max-items", "--idle-timeout",    "--stop-timeout", "--pidfile",
+                             "--log-level", "--max-memory"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
         assert_non_null(strstr(o.out, options[i]));
     }
@@ -42,11 +42,21 @@ static void bad_options_exit_2_with_a_clear_message(void **state)
 {
     (void)state;
     const char *cases[][3] = {
-        {"--bogus", NULL, NULL},          {"--max-connections", "abc", NULL},
-        {"--max-connections", "0", NULL}, {"--max-items", "-1", NULL},
-        {"--idle-timeout", "1x", NULL},   {"--log-level", "loud", NULL},
-        {"--endpoint", NULL, NULL},       {"stray", NULL, NULL},
-        {"--stop-timeout", "5s", NULL},   {"--stop-timeout", "2147483648", NULL},
+        {"--bogus", NULL, NULL},
+        {"--max-connections", "abc", NULL},
+        {"--max-connections", "0", NULL},
+        {"--max-items", "-1", NULL},
+        {"--idle-timeout", "1x", NULL},
+        {"--log-level", "loud", NULL},
+        {"--endpoint", NULL, NULL},
+        {"stray", NULL, NULL},
+        {"--stop-timeout", "5s", NULL},
+        {"--stop-timeout", "2147483648", NULL},
+        {"--max-memory", "1X", NULL},
+        {"--max-memory", "M", NULL},
+        {"--max-memory", "-5", NULL},
+        {"--max-memory", "1.5G", NULL},
+        {"--max-memory", "16777216T", NULL}, /* 2^64: out of range */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wqt_output o;
@@ -63,7 +73,8 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     (void)state;
     wqt_scratch ep;
     wqt_scratch_init(&ep, NULL, "wqd");
-    const char *args[] = {"--endpoint", ep.endpoint, "--log-level", "debug", NULL};
+    const char *args[] = {"--endpoint",   ep.endpoint, "--log-level", "debug",
+                          "--max-memory", "3m",        NULL};
     wqt_proc *p = wqt_proc_start("workqd", args);
     wqt_wait_until_serving(ep.endpoint, p);
 
@@ -88,6 +99,7 @@ static void serves_refuses_a_second_instance_and_stops_cleanly(void **state)
     /* One timestamped line per event. */
     assert_non_null(strstr(o.err, "Z workqd["));
     assert_non_null(strstr(o.err, "listening on"));
+    assert_non_null(strstr(o.err, "memory budget 3145728 bytes (3 MiB; --max-memory)"));
     assert_non_null(strstr(o.err, "stopping"));
     assert_non_null(strstr(o.err, "workqd stopped"));
     wqt_output_free(&o);
