@@ -47,8 +47,12 @@ static void file_headers_check_their_magic_checksum_and_version(void **state)
 /* A record of type with the body given in pieces, into out; its size. */
 static size_t build(uint8_t *out, uint8_t type, uint8_t flags, const char *a, const char *b)
 {
-    const void *p[2] = {a, b};
-    size_t len[2] = {strlen(a), strlen(b)};
+    const void *p[2];
+    size_t len[2];
+    p[0] = a; /* filled field by field: MSVC's C4204 otherwise */
+    p[1] = b;
+    len[0] = strlen(a);
+    len[1] = strlen(b);
     wqi_jrec_header(out, type, flags, p, len, 2);
     memcpy(out + WQI_JREC_HEADER, a, len[0]);
     memcpy(out + WQI_JREC_HEADER + len[0], b, len[1]);

@@ -1,0 +1,113 @@
+/* journal_records.c — record bodies (journal_records.h). */
+#include <string.h>
+
+#include "journal_records.h"
+#include "queue_name.h"
+
+/* Which fields a type carries. */
+#define HAS_ID 1u
+#define HAS_NAME 2u
+#define HAS_PAYLOAD 4u
+
+static unsigned fields_of(uint8_t type)
+{
+    switch (type) {
+    case WQI_JT_CREATE:
+    case WQI_JT_DELETE:
+    case WQI_JT_START:
+    case WQI_JT_STOP:
+    case WQI_JT_PURGE:
+        return HAS_NAME;
+    case WQI_JT_PUBLISH:
+        return HAS_ID | HAS_NAME | HAS_PAYLOAD;
+    case WQI_JT_ACK:
+    case WQI_JT_RELEASE:
+    case WQI_JT_NEXT_ID:
+        return HAS_ID;
+    default:
+        return 0;
+    }
+}
+
+static size_t put_uvarint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Read a uvarint at p[*pos..n); 0 if malformed (cut, over 10 bytes, or
+ * above 2^64 - 1). */
+static int get_uvarint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 10; i++) {
+        if (*pos >= n) {
+            return 0;
+        }
+        uint8_t b = p[(*pos)++];
+        /* The tenth byte holds bit 63 only. */
+        if (i == 9 && b > 1) {
+            return 0;
+        }
+        x |= (uint64_t)(b & 0x7F) << (7 * i);
+        if ((b & 0x80) == 0) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t wqi_jchange_encode_head(const wqi_jchange *c, uint8_t out[WQI_JCHANGE_HEAD_MAX])
+{
+    unsigned f = fields_of(c->type);
+    size_t n = 0;
+    if (f & HAS_ID) {
+        n += put_uvarint(out + n, c->id);
+    }
+    if (f & HAS_NAME) {
+        out[n++] = (uint8_t)c->name_len;
+        memcpy(out + n, c->name, c->name_len);
+        n += c->name_len;
+    }
+    return n;
+}
+
+wq_err wqi_jchange_decode(const wqi_jrec *r, wqi_jchange *out)
+{
+    memset(out, 0, sizeof *out);
+    unsigned f = fields_of(r->type);
+    if (f == 0) {
+        return WQ_ENOTSUP;
+    }
+    out->type = r->type;
+    const uint8_t *p = r->body;
+    size_t n = r->len, pos = 0;
+    if ((f & HAS_ID) && !get_uvarint(p, n, &pos, &out->id)) {
+        return WQ_EPROTO;
+    }
+    if (f & HAS_NAME) {
+        if (pos >= n) {
+            return WQ_EPROTO;
+        }
+        size_t len = p[pos++];
+        if (len == 0 || len > WQ_QUEUE_NAME_MAX || len > n - pos ||
+            !wqi_queue_name_valid((const char *)(p + pos), len)) {
+            return WQ_EPROTO;
+        }
+        out->name = (const char *)(p + pos);
+        out->name_len = len;
+        pos += len;
+    }
+    if (f & HAS_PAYLOAD) {
+        out->payload = p + pos;
+        out->payload_len = n - pos;
+        pos = n;
+    }
+    return pos == n ? WQ_OK : WQ_EPROTO;
+}
