@@ -5,7 +5,7 @@
 # regressions (nothing is ever written into tests/fuzz). Exits non-zero if
 # a target crashes, leaks, times out or breaks an invariant.
 #
-#   ci/fuzz.sh [TARGET...]     request frame reply dispatch (default: all)
+#   ci/fuzz.sh [TARGET...]     request frame reply dispatch journal (default: all)
 #   WORKQ_FUZZ_SECONDS=N       seconds per target (default 60)
 #
 # Per target, under build/fuzz/: <target>.log (libFuzzer's output; only
@@ -19,7 +19,7 @@ seconds=${WORKQ_FUZZ_SECONDS:-60}
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  targets=(request frame reply dispatch)
+  targets=(request frame reply dispatch journal)
 fi
 
 # The longest input worth trying: a request or reply is one message, the
@@ -30,6 +30,7 @@ max_len() {
     reply) echo 2048 ;;
     frame) echo 4096 ;;
     dispatch) echo 4096 ;;
+    journal) echo 4096 ;;
     *) echo "ci/fuzz.sh: unknown target $1" >&2; return 1 ;;
   esac
 }

@@ -56,6 +56,10 @@ static int get_uvarint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
         }
         x |= (uint64_t)(b & 0x7F) << (7 * i);
         if ((b & 0x80) == 0) {
+            /* Only the shortest encoding: one body, one meaning. */
+            if (i > 0 && b == 0) {
+                return 0;
+            }
             *v = x;
             return 1;
         }

@@ -21,7 +21,9 @@
  * The payload comes last so that a PUBLISH body is the fixed part followed
  * by the payload where it lies (wqi_jchange_encode_head). A body with bytes
  * left over, a short one, a name that is not a queue name (queue_name.h),
- * or a varint over 10 bytes or 2^64 is malformed. Types are never renumbered;
+ * or a varint over 10 bytes, above 2^64 - 1 or not in its shortest form
+ * is malformed (so a body has one encoding: decode and encode again give
+ * the same bytes). Types are never renumbered;
  * new ones are appended (and marked optional when an older reader may
  * skip them).
  *

@@ -128,6 +128,8 @@ static void malformed_bodies_and_unknown_types_are_told_apart(void **state)
     assert_int_equal(decode_body(WQI_JT_NEXT_ID, over, sizeof over), WQ_EPROTO);
     over[9] = 1;
     assert_int_equal(decode_body(WQI_JT_NEXT_ID, over, sizeof over), WQ_OK);
+    static const uint8_t overlong[] = {0x85, 0x00};
+    assert_int_equal(decode_body(WQI_JT_ACK, overlong, sizeof overlong), WQ_EPROTO);
     static const uint8_t ack_trailing[] = {5, 0};
     assert_int_equal(decode_body(WQI_JT_RELEASE, ack_trailing, sizeof ack_trailing), WQ_EPROTO);
     /* A PUBLISH needs its id and name; the payload may be empty. */
