@@ -7,7 +7,7 @@
 /* Which fields a type carries. */
 #define HAS_ID 1u
 #define HAS_NAME 2u
-#define HAS_PAYLOAD 4u
+#define HAS_PAYLOAD 4u /* the rest of the body: PUBLISH's payload, PURGE's held ids */
 
 static unsigned fields_of(uint8_t type)
 {
@@ -16,8 +16,9 @@ static unsigned fields_of(uint8_t type)
     case WQI_JT_DELETE:
     case WQI_JT_START:
     case WQI_JT_STOP:
-    case WQI_JT_PURGE:
         return HAS_NAME;
+    case WQI_JT_PURGE:
+        return HAS_NAME | HAS_PAYLOAD;
     case WQI_JT_PUBLISH:
         return HAS_ID | HAS_NAME | HAS_PAYLOAD;
     case WQI_JT_ACK:
@@ -113,5 +114,39 @@ wq_err wqi_jchange_decode(const wqi_jrec *r, wqi_jchange *out)
         out->payload_len = n - pos;
         pos = n;
     }
+    if (out->type == WQI_JT_PURGE) {
+        /* The held ids must read as strictly ascending uvarints. */
+        const uint8_t *ids = out->payload;
+        size_t left = out->payload_len;
+        uint64_t id, prev = 0;
+        int first = 1;
+        while (left > 0) {
+            if (!wqi_jchange_next_held(&ids, &left, &id) || (!first && id <= prev)) {
+                return WQ_EPROTO;
+            }
+            prev = id;
+            first = 0;
+        }
+    }
     return pos == n ? WQ_OK : WQ_EPROTO;
+}
+
+size_t wqi_jchange_encode_held(const uint64_t *ids, size_t n, uint8_t *out)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        len += put_uvarint(out + len, ids[i]);
+    }
+    return len;
+}
+
+int wqi_jchange_next_held(const uint8_t **p, size_t *n, uint64_t *id)
+{
+    size_t pos = 0;
+    if (*n == 0 || !get_uvarint(*p, *n, &pos, id)) {
+        return 0;
+    }
+    *p += pos;
+    *n -= pos;
+    return 1;
 }

@@ -10,7 +10,9 @@
  *   DELETE   name
  *   START    name
  *   STOP     name
- *   PURGE    name
+ *   PURGE    name, held ids (the rest of the body: the ids of the queue's
+ *            items leased at that moment, which a purge does not remove,
+ *            as strictly ascending uvarints; usually none)
  *   PUBLISH  uvarint id, name, payload (the rest of the body, any bytes)
  *   ACK      uvarint id
  *   RELEASE  uvarint id
@@ -19,7 +21,8 @@
  *                          record then: ids are never reused)
  *
  * The payload comes last so that a PUBLISH body is the fixed part followed
- * by the payload where it lies (wqi_jchange_encode_head). A body with bytes
+ * by the payload where it lies (wqi_jchange_encode_head); PURGE's held ids
+ * take the payload's place (wqi_jchange_encode_held). A body with bytes
  * left over, a short one, a name that is not a queue name (queue_name.h),
  * or a varint over 10 bytes, above 2^64 - 1 or not in its shortest form
  * is malformed (so a body has one encoding: decode and encode again give
@@ -60,7 +63,7 @@ typedef struct wqi_jchange {
     const char *name;
     size_t name_len;
     uint64_t id;
-    const uint8_t *payload;
+    const uint8_t *payload; /* PUBLISH: the payload; PURGE: the held ids */
     size_t payload_len;
 } wqi_jchange;
 
@@ -72,6 +75,14 @@ typedef struct wqi_jchange {
  * other types). c must be valid: a known type, and for the types with a
  * name 1..WQ_QUEUE_NAME_MAX bytes of it (callers pass registry names). */
 size_t wqi_jchange_encode_head(const wqi_jchange *c, uint8_t out[WQI_JCHANGE_HEAD_MAX]);
+
+/* PURGE's held ids (ascending) as the body's tail: writes at most 10 * n
+ * bytes to out, returns how many. */
+size_t wqi_jchange_encode_held(const uint64_t *ids, size_t n, uint8_t *out);
+
+/* Read the next held id of a decoded PURGE (*p, *n: what is left of its
+ * payload, advanced past the id). 0 when none is left. */
+int wqi_jchange_next_held(const uint8_t **p, size_t *n, uint64_t *id);
 
 /* Decode the record r into *out. Errors: WQ_ENOTSUP (a type this version
  * does not know: the caller skips it if r->flags has WQI_JREC_OPTIONAL,

@@ -31,7 +31,7 @@ static void check_change(const wqi_jrec *r, const uint8_t *rec, size_t rec_len)
     }
     uint8_t head[WQI_JCHANGE_HEAD_MAX];
     size_t hn = wqi_jchange_encode_head(&c, head);
-    size_t pn = c.type == WQI_JT_PUBLISH ? c.payload_len : 0;
+    size_t pn = c.type == WQI_JT_PUBLISH || c.type == WQI_JT_PURGE ? c.payload_len : 0;
     WQF_CHECK(hn + pn == r->len);
     WQF_CHECK(memcmp(head, r->body, hn) == 0);
     WQF_CHECK(pn == 0 || c.payload == r->body + hn);
