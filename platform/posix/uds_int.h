@@ -60,7 +60,12 @@ struct uds_conn {
     int rx_broken;       /* receive side unusable: later recv → WQ_EPROTO */
     int rcvtimeo_ms;     /* SO_RCVTIMEO as last set: -1 none (block), -2 unknown */
     int64_t msg_started; /* clock when the current partial message began; 0: none */
-    wq_peer peer;        /* read once when the connection was made */
+    /* The peer as wq_conn_peer reports it, read once when the connection
+     * was made. Not a wq_peer: that carries 192 bytes for a Windows SID,
+     * which every idle connection would hold for nothing here. */
+    uint64_t peer_pid;
+    uint32_t peer_uid;
+    uint32_t peer_gid;
     wqi_frame_decoder dec;
     /* Unconsumed bytes are rbuf[rpos..rend). rbuf is rsmall, or a heap
      * buffer of UDS_RBUF_SIZE while the peer sends in bursts (see
