@@ -201,7 +201,9 @@ WQ_API wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_
  * decided from the header or the pipe's message size before anything that
  * large is allocated — after this the receive side is unusable and later
  * receives return WQ_EPROTO, but send still works so an error reply can go
- * out before closing), WQ_EPROTO, WQ_ENOMEM, WQ_EIO, WQ_EINVAL.
+ * out before closing), WQ_EPROTO, WQ_ENOMEM (if bytes of later messages
+ * were on hand and could not be kept, the receive side is unusable too),
+ * WQ_EIO, WQ_EINVAL.
  * A timeout in the middle of a message (the rest never arrives) also makes
  * the receive side unusable: WQ_ETIMEDOUT, then WQ_EPROTO. */
 WQ_API wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len);

@@ -11,12 +11,13 @@
  * Sends use MSG_NOSIGNAL (and SO_NOSIGPIPE where it exists) so a vanished
  * peer is an error, never a SIGPIPE.
  *
- * Receiving: each connection keeps a read buffer. One read usually brings
- * in a whole small message (often several, when the peer pipelines); the
- * frame decoder takes them out one per wq_conn_recv and the rest waits in
- * the buffer. When a body is still missing, the read puts its bytes
- * straight into the message (no copy for large bodies) and anything after
- * it into the buffer.
+ * Receiving: one read usually brings in a whole small message (often
+ * several, when the peer pipelines); the frame decoder takes them out one
+ * per wq_conn_recv and the rest waits in the connection's buffer. Between
+ * messages the read goes to a buffer on the receiving thread's stack, so
+ * an idle connection holds no read buffer at all (uds_int.h). When a body
+ * is still missing, the read puts its bytes straight into the message (no
+ * copy for large bodies) and anything after it into the buffer.
  *
  * Shutdown: a flag plus shutdown(2). shutdown(SHUT_RDWR) ends a blocked
  * read with EOF and makes the socket permanently readable and
@@ -173,8 +174,8 @@ wq_err wqi_uds_conn_new(int fd, wq_conn **out)
     c->rx_broken = 0;
     c->rcvtimeo_ms = -2;
     c->msg_started = 0;
-    c->rbuf = c->rsmall;
-    c->rcap = sizeof c->rsmall;
+    c->rbuf = NULL;
+    c->rcap = 0;
     c->rpos = 0;
     c->rend = 0;
     c->last_read = 0;
@@ -205,9 +206,7 @@ static void uds_conn_close(wq_conn *wc)
     uds_conn_shutdown(wc);
     wqi_uds_close_fd(&c->fd);
     wqi_frame_decoder_reset(&c->dec);
-    if (c->rbuf != c->rsmall) {
-        wqi_free(c->rbuf);
-    }
+    wqi_free(c->rbuf); /* never the stack buffer outside wqi_uds_recv */
     wqi_free(c);
 }
 
