@@ -247,11 +247,12 @@ static wq_err recv_loop(struct uds_conn *c, uint8_t *stack, size_t max, int time
  * stack and take 4,224 bytes (x86-64, glibc 2.36), more than a page, so
  * every thread already has two resident stack pages, and the second has
  * 3,968 bytes for frames. Blocked here, an idle connection thread uses
- * about 1,500 of them (this buffer included); the deepest request path
- * measured (a UTF-16 LIST) about 3,150. Inside the connection the same 512
- * bytes cost 512 bytes per connection. Keep the frames on these paths
- * small (this one, server.c serve, dispatch): once they reach a third page,
- * every connection that took that path keeps it. */
+ * about 1,700 of them (this buffer and server.c's reply buffer included);
+ * the deepest request path measured (LIST, where qsort recurses) about
+ * 3,300. Inside the connection the same 512 bytes cost 512 bytes per
+ * connection. Keep the frames on these paths small (this one, server.c
+ * serve, dispatch): once they reach a third page, every connection that
+ * took that path keeps it. */
 wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
 {
     struct uds_conn *c = (struct uds_conn *)wc;
