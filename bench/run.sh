@@ -327,7 +327,16 @@ step "bench: results ($mode run, $(date -u +%Y-%m-%d), nproc $(nproc), median of
       r("Wine pinned: workq job cycle / raw pipe ping-pong", "wine.workq-job pinned", "wine.raw-pipe-ping pinned", 0)
       if ("depth.workq-list-10k pinned" in v) printf "  %-52s %6.2f ms\n", "LIST of 10,000 queues, pinned (median)", 1000 / v["depth.workq-list-10k pinned"]
       if ("depth.workq-list-10k default" in v) printf "  %-52s %6.2f ms\n", "LIST of 10,000 queues, default (median)", 1000 / v["depth.workq-list-10k default"]
-      if ("mem.idle-conn-workq -" in v) printf "  %-52s %6.1f kB (redis %.1f kB)\n", "RSS per idle connection, 1,000 clients: workqd", v["mem.idle-conn-workq -"], v["mem.idle-conn-redis -"]
+      if ("mem.idle-conn-workq -" in v) printf "  %-52s %6.2f kB (redis %.2f kB)\n", "RSS per idle connection, 1,000 clients: workqd", v["mem.idle-conn-workq -"], v["mem.idle-conn-redis -"]
+    }' "$res"
+  # Lower is better here, hence not r() (bar reached at <= 1).
+  awk '{ v[$1] = $4 }
+    END {
+      if (!("mem.idle-conn-workq" in v) || !("mem.idle-conn-redis" in v) || v["mem.idle-conn-redis"] == 0) {
+        printf "  %-52s not measured\n", "memory: idle connection, workqd / redis RSS"; exit
+      }
+      x = v["mem.idle-conn-workq"] / v["mem.idle-conn-redis"]
+      printf "  %-52s %6.3f  (bar <= 1.00: %s)\n", "memory: idle connection, workqd / redis RSS", x, (x <= 1.0 ? "reached" : "not reached")
     }' "$res"
   if [ "${#mem_lines[@]}" -gt 0 ]; then
     awk -v w="$wq_after" -v r="$rs_after" 'BEGIN {x = w / r;

@@ -10,15 +10,30 @@
 
 void wqi_buf_init(wqi_buf *b)
 {
-    b->data = NULL;
+    wqi_buf_init_on(b, NULL, 0);
+}
+
+void wqi_buf_init_on(wqi_buf *b, void *storage, size_t size)
+{
+    b->fixed = storage;
+    b->fixed_cap = storage != NULL ? size : 0;
+    b->data = b->fixed;
     b->len = 0;
-    b->cap = 0;
+    b->cap = b->fixed_cap;
+}
+
+/* Is b's content on the heap (NULL counts: nothing to free)? */
+static int on_heap(const wqi_buf *b)
+{
+    return b->fixed == NULL || b->data != b->fixed;
 }
 
 void wqi_buf_free(wqi_buf *b)
 {
-    wqi_free(b->data);
-    wqi_buf_init(b);
+    if (on_heap(b)) {
+        wqi_free(b->data);
+    }
+    wqi_buf_init_on(b, b->fixed, b->fixed_cap);
 }
 
 void wqi_buf_clear(wqi_buf *b)
@@ -44,7 +59,15 @@ wq_err wqi_buf_reserve(wqi_buf *b, size_t extra)
     if (cap < BUF_MIN_CAP) {
         cap = BUF_MIN_CAP;
     }
-    uint8_t *p = wqi_realloc(b->data, cap);
+    uint8_t *p;
+    if (on_heap(b)) {
+        p = wqi_realloc(b->data, cap);
+    } else {
+        p = wqi_malloc(cap); /* leaving the caller's storage */
+        if (p != NULL && b->len > 0) {
+            memcpy(p, b->data, b->len);
+        }
+    }
     if (p == NULL) {
         return WQ_ENOMEM;
     }
@@ -87,14 +110,26 @@ wq_err wqi_buf_append_u64(wqi_buf *b, uint64_t v)
 uint8_t *wqi_buf_detach(wqi_buf *b, size_t *len)
 {
     /* Room for the terminating NUL that callers of wq_free'd buffers
-     * are promised. */
-    if (wqi_buf_reserve(b, 1) != WQ_OK) {
-        return NULL;
+     * are promised; content on the caller's storage goes to the heap. */
+    uint8_t *p;
+    if (on_heap(b)) {
+        if (wqi_buf_reserve(b, 1) != WQ_OK) {
+            return NULL;
+        }
+        p = b->data;
+    } else {
+        p = wqi_malloc(b->len + 1);
+        if (p == NULL) {
+            return NULL;
+        }
+        if (b->len > 0) {
+            memcpy(p, b->data, b->len);
+        }
     }
-    uint8_t *p = b->data;
     p[b->len] = '\0';
     *len = b->len;
-    wqi_buf_init(b);
+    b->data = NULL; /* now the caller's */
+    wqi_buf_free(b);
     return p;
 }
 

@@ -18,13 +18,22 @@
 typedef struct wqi_buf {
     uint8_t *data; /* len bytes of content; NULL until the first growth */
     size_t len;
-    size_t cap; /* bytes allocated at data */
+    size_t cap;       /* bytes at data */
+    uint8_t *fixed;   /* the caller's storage (wqi_buf_init_on), or NULL */
+    size_t fixed_cap; /* its size */
 } wqi_buf;
 
 /* An empty buffer that owns nothing. Equivalent to a zeroed struct. */
 void wqi_buf_init(wqi_buf *b);
 
-/* Frees the memory and leaves b empty, as after wqi_buf_init. */
+/* An empty buffer that starts on the caller's storage (size bytes; it must
+ * outlive b and is never freed by it): content that fits there needs no
+ * allocation, and content that does not moves to the heap as in any
+ * buffer. For a small buffer on the stack of the thread that uses it. */
+void wqi_buf_init_on(wqi_buf *b, void *storage, size_t size);
+
+/* Frees the heap memory and leaves b empty, as after wqi_buf_init (or on
+ * its storage again, after wqi_buf_init_on). */
 void wqi_buf_free(wqi_buf *b);
 
 /* Empties b but keeps its memory for reuse. */
@@ -42,9 +51,10 @@ wq_err wqi_buf_append_str(wqi_buf *b, const char *s);
 wq_err wqi_buf_append_byte(wqi_buf *b, uint8_t c);
 wq_err wqi_buf_append_u64(wqi_buf *b, uint64_t v);
 
-/* Hands the content to the caller and leaves b empty. The result is
- * NUL-terminated one past *len (not counted), owned by the caller and freed
- * with wq_free. Returns NULL on WQ_ENOMEM (b unchanged). */
+/* Hands the content to the caller and leaves b empty (as wqi_buf_free
+ * does). The result is NUL-terminated one past *len (not counted), owned
+ * by the caller and freed with wq_free; content on the caller's storage is
+ * copied to the heap first. Returns NULL on WQ_ENOMEM (b unchanged). */
 uint8_t *wqi_buf_detach(wqi_buf *b, size_t *len);
 
 /* Largest decimal length of a uint64_t. */

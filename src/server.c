@@ -350,11 +350,19 @@ static void check_memory(wq_server *s)
     }
 }
 
+/* Replies up to this size are formatted on the connection thread's own
+ * stack, so an idle connection holds no reply buffer (larger ones move to
+ * the heap and stay there, for that connection, up to 64 KiB). */
+#define REPLY_ON_STACK 128u
+
 static void serve(struct conn *cn)
 {
     wq_server *s = cn->server;
+    /* This frame is on the stack while the connection idles: keep it small
+     * (platform/posix/uds_recv.c, wqi_uds_recv, says why). */
+    uint8_t small[REPLY_ON_STACK];
     wqi_buf out;
-    wqi_buf_init(&out);
+    wqi_buf_init_on(&out, small, sizeof small);
     struct batch b;
     wqi_buf_init(&b.data);
     b.n = 0;

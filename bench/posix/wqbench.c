@@ -1075,7 +1075,7 @@ static int cmd_idle(int argc, char **argv)
     free(rc);
     double per = (double)(after - before) / n;
     fprintf(stderr, "  idle %s: VmRSS %ld -> %ld kB with %d clients\n", argv[2], before, after, n);
-    printf("RESULT idle-%s %d kB/conn %.1f %.1f %.1f\n", argv[2], n, per, per, per);
+    printf("RESULT idle-%s %d kB/conn %.2f %.2f %.2f\n", argv[2], n, per, per, per);
     return 0;
 }
 

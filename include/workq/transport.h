@@ -204,8 +204,10 @@ WQ_API wq_err wq_conn_send(wq_conn *c, const void *buf, size_t len, int timeout_
  * out before closing), WQ_ENOMEM (a whole message arrived but could not
  * be stored for lack of memory: it was read and dropped, and the
  * connection stays usable — the next receive gets the next message; so a
- * server can answer the sender and carry on), WQ_EPROTO, WQ_EIO,
- * WQ_EINVAL.
+ * server can answer the sender and carry on. Except when bytes of later
+ * messages were on hand and could not be kept either: then the receive
+ * side is unusable too, and later receives return WQ_EPROTO), WQ_EPROTO,
+ * WQ_EIO, WQ_EINVAL.
  * A timeout in the middle of a message (the rest never arrives) also makes
  * the receive side unusable: WQ_ETIMEDOUT, then WQ_EPROTO. */
 WQ_API wq_err wq_conn_recv(wq_conn *c, size_t max, int timeout_ms, void **buf, size_t *len);

@@ -11,12 +11,13 @@
  * Sends use MSG_NOSIGNAL (and SO_NOSIGPIPE where it exists) so a vanished
  * peer is an error, never a SIGPIPE.
  *
- * Receiving: each connection keeps a read buffer. One read usually brings
- * in a whole small message (often several, when the peer pipelines); the
- * frame decoder takes them out one per wq_conn_recv and the rest waits in
- * the buffer. When a body is still missing, the read puts its bytes
- * straight into the message (no copy for large bodies) and anything after
- * it into the buffer.
+ * Receiving: one read usually brings in a whole small message (often
+ * several, when the peer pipelines); the frame decoder takes them out one
+ * per wq_conn_recv and the rest waits in the connection's buffer. Between
+ * messages the read goes to a buffer on the receiving thread's stack, so
+ * an idle connection holds no read buffer at all (uds_int.h). When a body
+ * is still missing, the read puts its bytes straight into the message (no
+ * copy for large bodies) and anything after it into the buffer.
  *
  * Shutdown: a flag plus shutdown(2). shutdown(SHUT_RDWR) ends a blocked
  * read with EOF and makes the socket permanently readable and
@@ -132,18 +133,18 @@ wq_err wqi_uds_wait_fd(int fd, short events, int wake, atomic_int *shut, int64_t
  * (US-3). Linux: SO_PEERCRED directly (libbsd's fallback branch would
  * report our own ids on an unknown platform). Elsewhere getpeereid, which
  * has no pid; libbsd may return a positive error, hence the != 0. */
-static wq_err read_peer(int fd, wq_peer *p)
+static wq_err read_peer(int fd, struct uds_conn *c)
 {
-    memset(p, 0, sizeof *p);
+    c->peer_pid = 0;
 #if defined(__linux__)
     struct ucred uc;
     socklen_t n = sizeof uc;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) != 0) {
         return wq_err_from_os(errno);
     }
-    p->pid = uc.pid > 0 ? (uint64_t)uc.pid : 0;
-    p->uid = (uint32_t)uc.uid;
-    p->gid = (uint32_t)uc.gid;
+    c->peer_pid = uc.pid > 0 ? (uint64_t)uc.pid : 0;
+    c->peer_uid = (uint32_t)uc.uid;
+    c->peer_gid = (uint32_t)uc.gid;
 #else
     uid_t uid;
     gid_t gid;
@@ -151,10 +152,9 @@ static wq_err read_peer(int fd, wq_peer *p)
     if (getpeereid(fd, &uid, &gid) != 0) {
         return errno != 0 ? wq_err_from_os(errno) : WQ_EIO;
     }
-    p->uid = (uint32_t)uid;
-    p->gid = (uint32_t)gid;
+    c->peer_uid = (uint32_t)uid;
+    c->peer_gid = (uint32_t)gid;
 #endif
-    p->has_ugid = 1;
     return WQ_OK;
 }
 
@@ -174,13 +174,13 @@ wq_err wqi_uds_conn_new(int fd, wq_conn **out)
     c->rx_broken = 0;
     c->rcvtimeo_ms = -2;
     c->msg_started = 0;
-    c->rbuf = c->rsmall;
-    c->rcap = sizeof c->rsmall;
+    c->rbuf = NULL;
+    c->rcap = 0;
     c->rpos = 0;
     c->rend = 0;
     c->last_read = 0;
     wqi_frame_decoder_init(&c->dec, 0);
-    wq_err err = read_peer(fd, &c->peer);
+    wq_err err = read_peer(fd, c);
     if (err != WQ_OK) {
         close(fd);
         wqi_free(c);
@@ -206,15 +206,20 @@ static void uds_conn_close(wq_conn *wc)
     uds_conn_shutdown(wc);
     wqi_uds_close_fd(&c->fd);
     wqi_frame_decoder_reset(&c->dec);
-    if (c->rbuf != c->rsmall) {
-        wqi_free(c->rbuf);
-    }
+    wqi_free(c->rbuf); /* never the stack buffer outside wqi_uds_recv */
     wqi_free(c);
 }
 
+/* A connection exists only once its peer's ids were read: has_ugid is
+ * always set. */
 static wq_err uds_peer(wq_conn *wc, wq_peer *out)
 {
-    *out = ((struct uds_conn *)wc)->peer;
+    const struct uds_conn *c = (const struct uds_conn *)wc;
+    memset(out, 0, sizeof *out);
+    out->pid = c->peer_pid;
+    out->has_ugid = 1;
+    out->uid = c->peer_uid;
+    out->gid = c->peer_gid;
     return WQ_OK;
 }
 

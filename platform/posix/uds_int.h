@@ -23,14 +23,18 @@
 #define UDS_SEND_FLAGS MSG_DONTWAIT /* SO_NOSIGPIPE is set on the socket instead */
 #endif
 
-/* Per-connection read buffers. A connection starts with the small one,
- * inside its struct, which holds a typical request whole: request/reply
- * traffic never allocates, and an idle connection costs a few hundred
- * bytes. A read that fills it means the peer is sending more (pipelining,
- * large requests), and reads then go to a heap buffer large enough that a
- * burst of pipelined small messages costs one read(); it is given back
- * when a read no longer needs it. */
-#define UDS_RSMALL_SIZE 512u
+/* Read buffers. An idle connection holds none: a read between messages
+ * goes into UDS_RSTACK_SIZE bytes on the stack of the thread in
+ * wq_conn_recv, which holds a typical request whole, so request/reply
+ * traffic allocates nothing but the messages themselves. (On a server's
+ * connection thread that stack page is resident anyway: see
+ * wqi_uds_recv.) Bytes that arrive behind a whole message (the peer
+ * pipelines) move to a heap block of their size before wq_conn_recv
+ * returns. A read that fills the stack buffer means the peer is sending
+ * more (pipelining, large requests), and reads then go to a heap buffer
+ * large enough that a burst of pipelined small messages costs one read();
+ * it is given back when a read no longer needs it. */
+#define UDS_RSTACK_SIZE 512u
 #define UDS_RBUF_SIZE (64u * 1024u)
 
 /* Connect back-off while the listener's backlog is full (EAGAIN): there is
@@ -60,16 +64,23 @@ struct uds_conn {
     int rx_broken;       /* receive side unusable: later recv → WQ_EPROTO */
     int rcvtimeo_ms;     /* SO_RCVTIMEO as last set: -1 none (block), -2 unknown */
     int64_t msg_started; /* clock when the current partial message began; 0: none */
-    wq_peer peer;        /* read once when the connection was made */
+    /* The peer as wq_conn_peer reports it, read once when the connection
+     * was made. Not a wq_peer: that carries 192 bytes for a Windows SID,
+     * which every idle connection would hold for nothing here. */
+    uint64_t peer_pid;
+    uint32_t peer_uid;
+    uint32_t peer_gid;
     wqi_frame_decoder dec;
-    /* Unconsumed bytes are rbuf[rpos..rend). rbuf is rsmall, or a heap
-     * buffer of UDS_RBUF_SIZE while the peer sends in bursts (see
-     * uds_recv.c: pick_buffer); rcap is its size. */
+    /* Unconsumed bytes are rbuf[rpos..rend); rcap is rbuf's size. Between
+     * calls rbuf is NULL (nothing buffered, the usual idle state), the
+     * heap block holding bytes that came behind a message, or a heap
+     * buffer of UDS_RBUF_SIZE while the peer sends in bursts. Inside
+     * wqi_uds_recv it may also be that call's stack buffer (uds_recv.c:
+     * pick_buffer, settle). */
     uint8_t *rbuf;
     size_t rcap;
     size_t rpos, rend;
-    size_t last_read; /* bytes the last read put into rbuf */
-    uint8_t rsmall[UDS_RSMALL_SIZE];
+    size_t last_read; /* bytes the last read put into the read buffer */
 };
 
 /* ---- uds.c: helpers every part uses -------------------------------------- */

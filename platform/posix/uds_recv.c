@@ -32,7 +32,8 @@
 static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
 {
     size_t used;
-    wq_err err = wqi_frame_feed(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos, &used, msg, msg_len);
+    const uint8_t *p = c->rbuf != NULL ? c->rbuf + c->rpos : NULL;
+    wq_err err = wqi_frame_feed(&c->dec, p, c->rend - c->rpos, &used, msg, msg_len);
     c->rpos += used;
     if (c->rpos == c->rend) {
         c->rpos = c->rend = 0;
@@ -40,37 +41,46 @@ static wq_err feed_buffered(struct uds_conn *c, void **msg, size_t *msg_len)
     return err;
 }
 
-/* One read from the socket (the buffer is empty when this is called):
- * blocking, bounded by SO_RCVTIMEO, unless flags has MSG_DONTWAIT. Inside a body, the missing body
- * bytes go straight into the message and what follows them into the buffer; otherwise everything
- * goes to the buffer. Returns what recvmsg returned (errno set on -1; EAGAIN: the timeout passed).
- */
 /* Choose the buffer for the next read; called only when the buffer is
- * empty, so nothing is ever copied. The last read filled the small buffer:
- * more is coming, take the large one (if memory is short, stay small:
- * slower, not wrong). The last read into the large one would have fitted
- * the small one: the burst is over, give the large one back. */
-static void pick_buffer(struct uds_conn *c)
+ * empty, so nothing is ever copied. The last read filled the stack buffer,
+ * or needed more than it holds: more is coming, take (or keep) the large
+ * one (if memory is short, stay on the stack: slower, not wrong). The last
+ * read would have fitted the stack buffer: read there, and give back what
+ * the heap held (the large buffer once a burst is over, or the block that
+ * carried bytes across calls). */
+static void pick_buffer(struct uds_conn *c, uint8_t *stack)
 {
-    if (c->rbuf == c->rsmall && c->last_read == sizeof c->rsmall) {
+    int burst = c->last_read >= UDS_RSTACK_SIZE;
+    int large = c->rbuf != NULL && c->rbuf != stack && c->rcap == UDS_RBUF_SIZE;
+    if (burst && large) {
+        return;
+    }
+    if (c->rbuf != NULL && c->rbuf != stack) {
+        wqi_free(c->rbuf);
+    }
+    c->rbuf = stack;
+    c->rcap = UDS_RSTACK_SIZE;
+    if (burst) {
         uint8_t *big = wqi_malloc(UDS_RBUF_SIZE);
         if (big != NULL) {
             c->rbuf = big;
             c->rcap = UDS_RBUF_SIZE;
         }
-    } else if (c->rbuf != c->rsmall && c->last_read < sizeof c->rsmall) {
-        wqi_free(c->rbuf);
-        c->rbuf = c->rsmall;
-        c->rcap = sizeof c->rsmall;
     }
 }
 
-static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_len)
+/* One read from the socket (the buffer is empty when this is called):
+ * blocking, bounded by SO_RCVTIMEO, unless flags has MSG_DONTWAIT. Inside a
+ * body, the missing body bytes go straight into the message and what
+ * follows them into the buffer; otherwise everything goes to the buffer.
+ * Returns what recvmsg returned (errno set on -1; EAGAIN: the timeout
+ * passed). */
+static ssize_t read_some(struct uds_conn *c, int flags, uint8_t *stack, void **msg, size_t *msg_len)
 {
     uint8_t *space;
     size_t want;
     wqi_frame_body_space(&c->dec, &space, &want);
-    pick_buffer(c);
+    pick_buffer(c, stack);
     struct iovec iov[2] = {{space, want}, {c->rbuf, c->rcap}};
     struct msghdr m;
     memset(&m, 0, sizeof m);
@@ -86,6 +96,39 @@ static ssize_t read_some(struct uds_conn *c, int flags, void **msg, size_t *msg_
         c->last_read = c->rend;
     }
     return n;
+}
+
+/* On the way out of wqi_uds_recv: the stack buffer ends with the call, so
+ * bytes still in it (those behind the message returned) move to a heap
+ * block of their size, and nothing points at the stack any more. If that
+ * block cannot be had, those bytes are lost and the stream with them: the
+ * message is not returned, err becomes WQ_ENOMEM and later receives
+ * WQ_EPROTO. */
+static wq_err settle(struct uds_conn *c, const uint8_t *stack, wq_err err, void **msg,
+                     size_t *msg_len)
+{
+    size_t n = c->rend - c->rpos;
+    c->rbuf = NULL;
+    c->rcap = 0;
+    if (n == 0 || c->rx_broken) {
+        c->rpos = c->rend = 0;
+        return err;
+    }
+    uint8_t *keep = wqi_malloc(n);
+    if (keep == NULL) {
+        c->rpos = c->rend = 0;
+        c->rx_broken = 1;
+        wq_free(*msg);
+        *msg = NULL;
+        *msg_len = 0;
+        return WQ_ENOMEM;
+    }
+    memcpy(keep, stack + c->rpos, n);
+    c->rbuf = keep;
+    c->rcap = n;
+    c->rpos = 0;
+    c->rend = n;
+    return err;
 }
 
 /* Bound the next blocking read by deadline: WQ_ETIMEDOUT if it has
@@ -140,9 +183,9 @@ static int64_t message_deadline(const struct uds_conn *c, int64_t deadline)
     return cut < deadline ? cut : deadline;
 }
 
-wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
+static wq_err recv_loop(struct uds_conn *c, uint8_t *stack, size_t max, int timeout_ms, void **buf,
+                        size_t *len)
 {
-    struct uds_conn *c = (struct uds_conn *)wc;
     if (atomic_load(&c->shut)) {
         return WQ_ECLOSED;
     }
@@ -172,7 +215,7 @@ wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t 
          * is still taken: one more read, without waiting. */
         int expired = err == WQ_ETIMEDOUT;
         if (err == WQ_OK || expired) {
-            ssize_t n = read_some(c, expired ? MSG_DONTWAIT : 0, buf, len);
+            ssize_t n = read_some(c, expired ? MSG_DONTWAIT : 0, stack, buf, len);
             note_progress(c);
             if (n > 0) {
                 if (*buf != NULL) {
@@ -198,8 +241,29 @@ wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t 
     }
 }
 
+/* The stack buffer lives in this frame, which is on the stack while a
+ * connection idles. On a server's connection thread that costs no memory:
+ * with glibc a thread's descriptor and static TLS sit at the top of its
+ * stack and take 4,224 bytes (x86-64, glibc 2.36), more than a page, so
+ * every thread already has two resident stack pages, and the second has
+ * 3,968 bytes for frames. Blocked here, an idle connection thread uses
+ * about 1,700 of them (this buffer and server.c's reply buffer included);
+ * the deepest request path measured (LIST, where qsort recurses) about
+ * 3,300. Inside the connection the same 512 bytes cost 512 bytes per
+ * connection. Keep the frames on these paths small (this one, server.c
+ * serve, dispatch): once they reach a third page, every connection that
+ * took that path keeps it. */
+wq_err wqi_uds_recv(wq_conn *wc, size_t max, int timeout_ms, void **buf, size_t *len)
+{
+    struct uds_conn *c = (struct uds_conn *)wc;
+    uint8_t stack[UDS_RSTACK_SIZE];
+    wq_err err = recv_loop(c, stack, max, timeout_ms, buf, len);
+    return c->rbuf == stack ? settle(c, stack, err, buf, len) : err;
+}
+
 int wqi_uds_has_message(wq_conn *wc)
 {
     struct uds_conn *c = (struct uds_conn *)wc;
-    return !c->rx_broken && wqi_frame_whole_in(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos);
+    return !c->rx_broken && c->rbuf != NULL &&
+           wqi_frame_whole_in(&c->dec, c->rbuf + c->rpos, c->rend - c->rpos);
 }

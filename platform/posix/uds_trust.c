@@ -171,7 +171,9 @@ static wq_err resolve_account(const char *account, uid_t *uid, char *why, size_t
 wq_err wqi_uds_trust_server(wq_conn *wc, const char *endpoint, const char *account, char *why,
                             size_t size)
 {
-    const wq_peer *peer = &((struct uds_conn *)wc)->peer;
+    wq_peer p;
+    (void)wq_conn_peer(wc, &p); /* cannot fail on a connection */
+    const wq_peer *peer = &p;
     uid_t me = geteuid();
     uid_t named = 0;
     if (account != NULL) {

@@ -17,10 +17,15 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/sockios.h> /* SIOCOUTQ */
+#endif
 
 #include <workq/transport.h>
 
@@ -170,17 +175,23 @@ static void expect_recv_err(wq_conn *c, size_t max, int timeout_ms, wq_err want)
 /* ---- allocation observer ---------------------------------------------- */
 
 static size_t biggest_alloc;
+static size_t total_alloc; /* bytes asked for */
+static size_t count_alloc;
 
 static void note_alloc(size_t size)
 {
     if (size > biggest_alloc) {
         biggest_alloc = size;
     }
+    total_alloc += size;
+    count_alloc++;
 }
 
 static void watch_allocations(void)
 {
     biggest_alloc = 0;
+    total_alloc = 0;
+    count_alloc = 0;
     wqi_alloc_set_observer(note_alloc);
 }
 
@@ -290,8 +301,8 @@ static void frames_in_one_write_arrive_separately_in_order(void **state)
 /* ---- the read buffer (item 8: idle connections cost little) ----------- */
 
 /* A connection that only ever exchanges small messages, one at a time, is
- * served from the small buffer inside its struct: neither accepting it nor
- * its traffic allocates anything near the 64 KiB burst buffer. */
+ * served from the buffer on the receiving thread's stack: neither accepting
+ * it nor its traffic allocates anything near the 64 KiB burst buffer. */
 static void request_reply_traffic_never_allocates_a_large_buffer(void **state)
 {
     (void)state;
@@ -316,6 +327,107 @@ static void request_reply_traffic_never_allocates_a_large_buffer(void **state)
     wq_listener_close(l);
     wqt_scratch_cleanup(&s);
 }
+
+/* An idle connection holds no read buffer: accepting one allocates only
+ * its small struct (reads between messages go to a buffer on the receiving
+ * thread's stack), and each small message received one at a time
+ * allocates the message and nothing else. */
+static void an_idle_connection_holds_no_read_buffer(void **state)
+{
+    (void)state;
+    wqt_scratch s;
+    wqt_scratch_init(&s, T, "ri");
+    wq_listener *l = NULL;
+    assert_int_equal(wq_listener_open(T, s.endpoint, NULL, &l), WQ_OK);
+    int raw = wqt_unix_connect(s.endpoint);
+    watch_allocations();
+    wq_conn *server = NULL;
+    assert_int_equal(wq_listener_accept(l, LONG_MS, &server), WQ_OK);
+    wqi_alloc_set_observer(NULL);
+    if (total_alloc > 256) {
+        fail_msg("accepting a connection allocated %zu bytes", total_alloc);
+    }
+    char body[48];
+    memset(body, 'i', sizeof body);
+    for (uint32_t i = 1; i <= sizeof body; i++) {
+        raw_frame(raw, body, i);
+        watch_allocations();
+        expect_msg(server, 4096, body, i);
+        wqi_alloc_set_observer(NULL);
+        assert_int_equal(count_alloc, 1);
+        assert_int_equal(total_alloc, i + 1); /* the message and its NUL */
+    }
+    close(raw);
+    wq_conn_close(server);
+    wq_listener_close(l);
+    wqt_scratch_cleanup(&s);
+}
+
+#if defined(__linux__)
+/* Writes part 1, waits until the receiver has read all of it (the
+ * sender's queue is empty: SIOCOUTQ), then writes part 2. */
+struct two_parts {
+    int fd;
+    const uint8_t *p1, *p2;
+    size_t n1, n2;
+    int ok;
+};
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k <= 0) {
+            return 0;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+static void two_parts_main(void *arg)
+{
+    struct two_parts *t = arg;
+    if (!write_all(t->fd, t->p1, t->n1)) {
+        return;
+    }
+    int queued = 1;
+    while (queued > 0) {
+        if (ioctl(t->fd, SIOCOUTQ, &queued) != 0) {
+            return;
+        }
+        sched_yield();
+    }
+    t->ok = write_all(t->fd, t->p2, t->n2);
+}
+
+/* A read that completes a body and brings in the next frame behind it
+ * (which lands in the stack buffer) keeps that frame for the next
+ * receive: the message is returned, the frame is not lost. */
+static void a_frame_behind_a_completed_body_is_kept(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t wire[4 + 300 + 4 + 5];
+    uint8_t body[300];
+    for (size_t i = 0; i < sizeof body; i++) {
+        body[i] = (uint8_t)(i * 11 + 3);
+    }
+    size_t at = 0;
+    put_frame(wire, &at, body, sizeof body);
+    put_frame(wire, &at, "after", 5);
+    /* Part 1: the header and 100 body bytes; part 2: the other 200 body
+     * bytes and the whole next frame. */
+    struct two_parts t = {f->raw, wire, wire + 104, 104, at - 104, 0};
+    wqi_thread th;
+    assert_int_equal(wqi_thread_start(&th, two_parts_main, &t), WQ_OK);
+    expect_msg(f->server, 1024, body, sizeof body);
+    wqi_thread_join(&th);
+    assert_true(t.ok);
+    expect_msg(f->server, 1024, "after", 5);
+    expect_recv_err(f->server, MAX, 0, WQ_ETIMEDOUT); /* nothing invented */
+}
+#endif
 
 /* Bursts move reads to the large buffer and quiet moves them back; no byte
  * is lost or reordered at either switch, including a read that exactly
@@ -596,6 +708,10 @@ int main(void)
         RAW(frames_in_one_write_arrive_separately_in_order),
         RAW(large_frame_followed_by_small_ones_in_one_stream),
         cmocka_unit_test(request_reply_traffic_never_allocates_a_large_buffer),
+        cmocka_unit_test(an_idle_connection_holds_no_read_buffer),
+#if defined(__linux__)
+        RAW(a_frame_behind_a_completed_body_is_kept),
+#endif
         RAW(bursts_and_quiet_spells_keep_every_byte_in_order),
         RAW(peer_closing_mid_header_gives_eclosed),
         RAW(peer_closing_mid_body_gives_eclosed),
