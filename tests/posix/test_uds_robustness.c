@@ -300,32 +300,51 @@ static void frames_in_one_write_arrive_separately_in_order(void **state)
 
 /* ---- the read buffer (item 8: idle connections cost little) ----------- */
 
+/* A listener, a raw client connected to it and the server end, accepted
+ * while allocations are watched (from before the accept on). */
+struct watched_pair {
+    wqt_scratch s;
+    wq_listener *l;
+    int raw;
+    wq_conn *server;
+};
+
+static void watched_pair_open(struct watched_pair *p, const char *tag)
+{
+    wqt_scratch_init(&p->s, T, tag);
+    p->l = NULL;
+    assert_int_equal(wq_listener_open(T, p->s.endpoint, NULL, &p->l), WQ_OK);
+    p->raw = wqt_unix_connect(p->s.endpoint);
+    watch_allocations();
+    p->server = NULL;
+    assert_int_equal(wq_listener_accept(p->l, LONG_MS, &p->server), WQ_OK);
+}
+
+static void watched_pair_close(struct watched_pair *p)
+{
+    close(p->raw);
+    wq_conn_close(p->server);
+    wq_listener_close(p->l);
+    wqt_scratch_cleanup(&p->s);
+}
+
 /* A connection that only ever exchanges small messages, one at a time, is
  * served from the buffer on the receiving thread's stack: neither accepting
  * it nor its traffic allocates anything near the 64 KiB burst buffer. */
 static void request_reply_traffic_never_allocates_a_large_buffer(void **state)
 {
     (void)state;
-    wqt_scratch s;
-    wqt_scratch_init(&s, T, "rb");
-    wq_listener *l = NULL;
-    assert_int_equal(wq_listener_open(T, s.endpoint, NULL, &l), WQ_OK);
-    int raw = wqt_unix_connect(s.endpoint);
-    watch_allocations();
-    wq_conn *server = NULL;
-    assert_int_equal(wq_listener_accept(l, LONG_MS, &server), WQ_OK);
+    struct watched_pair p;
+    watched_pair_open(&p, "rb");
     char body[48];
     memset(body, 'r', sizeof body);
     for (int i = 0; i < 100; i++) {
-        raw_frame(raw, body, sizeof body);
-        expect_msg(server, 4096, body, sizeof body);
+        raw_frame(p.raw, body, sizeof body);
+        expect_msg(p.server, 4096, body, sizeof body);
     }
     wqi_alloc_set_observer(NULL);
     assert_true(biggest_alloc <= 4096);
-    close(raw);
-    wq_conn_close(server);
-    wq_listener_close(l);
-    wqt_scratch_cleanup(&s);
+    watched_pair_close(&p);
 }
 
 /* An idle connection holds no read buffer: accepting one allocates only
@@ -335,14 +354,8 @@ static void request_reply_traffic_never_allocates_a_large_buffer(void **state)
 static void an_idle_connection_holds_no_read_buffer(void **state)
 {
     (void)state;
-    wqt_scratch s;
-    wqt_scratch_init(&s, T, "ri");
-    wq_listener *l = NULL;
-    assert_int_equal(wq_listener_open(T, s.endpoint, NULL, &l), WQ_OK);
-    int raw = wqt_unix_connect(s.endpoint);
-    watch_allocations();
-    wq_conn *server = NULL;
-    assert_int_equal(wq_listener_accept(l, LONG_MS, &server), WQ_OK);
+    struct watched_pair p;
+    watched_pair_open(&p, "ri");
     wqi_alloc_set_observer(NULL);
     if (total_alloc > 256) {
         fail_msg("accepting a connection allocated %zu bytes", total_alloc);
@@ -350,17 +363,14 @@ static void an_idle_connection_holds_no_read_buffer(void **state)
     char body[48];
     memset(body, 'i', sizeof body);
     for (uint32_t i = 1; i <= sizeof body; i++) {
-        raw_frame(raw, body, i);
+        raw_frame(p.raw, body, i);
         watch_allocations();
-        expect_msg(server, 4096, body, i);
+        expect_msg(p.server, 4096, body, i);
         wqi_alloc_set_observer(NULL);
         assert_int_equal(count_alloc, 1);
         assert_int_equal(total_alloc, i + 1); /* the message and its NUL */
     }
-    close(raw);
-    wq_conn_close(server);
-    wq_listener_close(l);
-    wqt_scratch_cleanup(&s);
+    watched_pair_close(&p);
 }
 
 #if defined(__linux__)
