@@ -498,12 +498,14 @@ void wqi_registry_owner_destroy(wqi_registry *r, wqi_owner *o)
 
 /* ---- queues ------------------------------------------------------------ */
 
-static wq_err queue_create_locked(wqi_registry *r, const char *name, size_t len)
+/* CREATE, or (restoring) a queue a journal holds: then neither the limit
+ * nor the store applies. */
+static wq_err queue_create_locked(wqi_registry *r, const char *name, size_t len, int restoring)
 {
     if (queue_find(r, name, len) != NULL) {
         return WQ_EEXIST; /* before the limit: docs/protocol.md's check order */
     }
-    if (r->names.count >= r->cfg.max_queues) {
+    if (!restoring && r->names.count >= r->cfg.max_queues) {
         return WQ_ELIMIT;
     }
     queue *q = wqi_calloc(1, sizeof *q + len + 1);
@@ -517,7 +519,7 @@ static wq_err queue_create_locked(wqi_registry *r, const char *name, size_t len)
     q->key.hash = wqi_names_hash(name, len);
     wqi_items_init(&q->items);
     wq_err err = wqi_names_reserve_one(&r->names);
-    if (err == WQ_OK) {
+    if (err == WQ_OK && !restoring) {
         err = store_named(r, r->store->create, q);
     }
     if (err != WQ_OK) {
@@ -534,9 +536,68 @@ wq_err wqi_registry_queue_create(wqi_registry *r, const char *name, size_t name_
         return WQ_EINVAL;
     }
     wqi_mutex_lock(&r->lock);
-    wq_err err = queue_create_locked(r, name, name_len);
+    wq_err err = queue_create_locked(r, name, name_len, 0);
     wqi_mutex_unlock(&r->lock);
     return err;
+}
+
+/* ---- restoring --------------------------------------------------------- */
+
+wq_err wqi_registry_restore_queue(wqi_registry *r, const char *name, size_t name_len, int started,
+                                  uint64_t published, uint64_t completed)
+{
+    if (!name_ok(name, name_len)) {
+        return WQ_EINVAL;
+    }
+    wqi_mutex_lock(&r->lock);
+    wq_err err = queue_create_locked(r, name, name_len, 1);
+    if (err == WQ_OK) {
+        queue *q = queue_find(r, name, name_len);
+        q->started = started != 0;
+        q->published = published;
+        q->completed = completed;
+    }
+    wqi_mutex_unlock(&r->lock);
+    return err;
+}
+
+wq_err wqi_registry_restore_item(wqi_registry *r, const char *name, size_t name_len, uint64_t id,
+                                 const void *payload, size_t len)
+{
+    if (!name_ok(name, name_len) || id == 0 || id == UINT64_MAX || (payload == NULL && len > 0)) {
+        return WQ_EINVAL;
+    }
+    wqi_mutex_lock(&r->lock);
+    queue *q = queue_find(r, name, name_len);
+    wq_err err = q == NULL ? WQ_ENOTFOUND : WQ_OK;
+    /* Records are delta-coded against the previous id of their queue
+     * (registry_items.h): a queue's items come in ascending id order. */
+    if (err == WQ_OK && q->items.tail != NULL && id <= q->items.tail->last_id) {
+        err = WQ_EINVAL;
+    }
+    if (err == WQ_OK) {
+        err = wqi_items_prepare(&q->items, id, len, 0);
+    }
+    if (err == WQ_OK) {
+        wqi_items_append(&q->items, id, payload, len, NULL);
+        uint64_t charge = wqi_item_charge(len);
+        q->bytes += charge;
+        r->bytes += charge;
+        if (id >= r->next_id) {
+            r->next_id = id + 1;
+        }
+    }
+    wqi_mutex_unlock(&r->lock);
+    return err;
+}
+
+void wqi_registry_restore_next_id(wqi_registry *r, uint64_t next_id)
+{
+    wqi_mutex_lock(&r->lock);
+    if (next_id > r->next_id) {
+        r->next_id = next_id;
+    }
+    wqi_mutex_unlock(&r->lock);
 }
 
 static wq_err queue_delete_locked(wqi_registry *r, queue *q)

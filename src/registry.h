@@ -208,6 +208,29 @@ uint64_t wqi_registry_bytes(wqi_registry *r);
  * Errors: WQ_ENOTFOUND, WQ_EINVAL. */
 wq_err wqi_registry_waiters(wqi_registry *r, const char *name, size_t name_len, size_t *n);
 
+/* ---- restoring (a journal's replay) ------------------------------------ */
+
+/* These rebuild the state a journal holds, before the registry serves
+ * anyone: the store is not called, and no limit applies (max_queues,
+ * max_items, max_bytes) — nothing that was kept may be lost; a registry
+ * over its limits refuses the changes that would add more. */
+
+/* A queue as it was: its spelling, state and STATUS counters.
+ * Errors: WQ_EEXIST, WQ_EINVAL, WQ_ENOMEM. */
+wq_err wqi_registry_restore_queue(wqi_registry *r, const char *name, size_t name_len, int started,
+                                  uint64_t published, uint64_t completed);
+
+/* An item, ready, with its original id, appended to its queue: a queue's
+ * items must be restored in ascending id order. The next id given out
+ * is above id afterwards. Errors: WQ_ENOTFOUND, WQ_EINVAL (id 0 or 2^64 -
+ * 1, or not above the queue's last one), WQ_ENOMEM. */
+wq_err wqi_registry_restore_item(wqi_registry *r, const char *name, size_t name_len, uint64_t id,
+                                 const void *payload, size_t len);
+
+/* Ids below next_id are used up (also those of items gone since): the
+ * next id given out is at least next_id. Never lowers it. */
+void wqi_registry_restore_next_id(wqi_registry *r, uint64_t next_id);
+
 /* ---- items ------------------------------------------------------------- */
 
 /* PUBLISH: append a copy of payload[0..len) (any bytes, len may be 0 and

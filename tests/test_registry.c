@@ -1686,6 +1686,72 @@ static void concurrent_publish_retrieve_ack_delivers_each_item_once(void **state
     wqi_registry_destroy(s.r);
 }
 
+/* ---- restoring (a journal's replay) ----------------------------------- */
+
+/* Queues come back in their state with their counters, items with their
+ * original ids in id order (gaps and all), the store hears nothing, and
+ * new ids continue above everything restored or declared used. */
+static void restored_state_is_served_as_it_was(void **state)
+{
+    (void)state;
+    wqi_registry *r = new_stored_registry();
+    wqi_owner *o = new_owner(r);
+    assert_int_equal(wqi_registry_restore_queue(r, Q("Jobs"), 1, 10, 4), WQ_OK);
+    assert_int_equal(wqi_registry_restore_queue(r, Q("Later"), 0, 0, 0), WQ_OK);
+    assert_int_equal(wqi_registry_restore_item(r, Q("jobs"), 5, "five", 4), WQ_OK);
+    assert_int_equal(wqi_registry_restore_item(r, Q("Later"), 6, "", 0), WQ_OK);
+    assert_int_equal(wqi_registry_restore_item(r, Q("Jobs"), 9, "nine", 4), WQ_OK);
+    assert_int_equal(wqi_registry_restore_item(r, Q("Jobs"), 200, "two hundred", 11), WQ_OK);
+    assert_int_equal(store.n, 0);
+
+    wqi_queue_info qi;
+    assert_int_equal(wqi_registry_queue_status(r, Q("jobs"), &qi), WQ_OK);
+    assert_string_equal(qi.name, "Jobs");
+    assert_int_equal(qi.started, 1);
+    assert_int_equal(qi.ready, 3);
+    assert_int_equal(qi.published, 10);
+    assert_int_equal(qi.completed, 4);
+    assert_int_equal(wqi_registry_queue_status(r, Q("later"), &qi), WQ_OK);
+    assert_int_equal(qi.started, 0);
+    assert_int_equal(qi.ready, 1);
+    assert_int_equal(wqi_registry_bytes(r),
+                     wqi_item_charge(4) * 2 + wqi_item_charge(11) + wqi_item_charge(0));
+    assert_int_equal(take(r, o, "Jobs", "five"), 5);
+    assert_int_equal(take(r, o, "Jobs", "nine"), 9);
+    assert_int_equal(take(r, o, "Jobs", "two hundred"), 200);
+    /* New ids continue above the highest restored... */
+    assert_int_equal(publish_str(r, "Jobs", "new"), 201);
+    /* ...or above what was declared used, never below. */
+    wqi_registry_restore_next_id(r, 1000);
+    wqi_registry_restore_next_id(r, 500);
+    assert_int_equal(publish_str(r, "Jobs", "newer"), 1000);
+    wqi_registry_owner_destroy(r, o);
+    wqi_registry_destroy(r);
+}
+
+static void restoring_refuses_what_cannot_be_stored_in_order(void **state)
+{
+    (void)state;
+    wqi_registry *r = new_registry(1, 1); /* limits do not apply to a restore */
+    assert_int_equal(wqi_registry_restore_queue(r, Q("a"), 0, 0, 0), WQ_OK);
+    assert_int_equal(wqi_registry_restore_queue(r, Q("b"), 0, 0, 0), WQ_OK);
+    assert_int_equal(wqi_registry_restore_queue(r, Q("A"), 1, 0, 0), WQ_EEXIST);
+    assert_int_equal(wqi_registry_restore_item(r, Q("a"), 7, "x", 1), WQ_OK);
+    assert_int_equal(wqi_registry_restore_item(r, Q("a"), 8, "y", 1), WQ_OK); /* over max_items */
+    assert_int_equal(wqi_registry_restore_item(r, Q("a"), 8, "z", 1), WQ_EINVAL);
+    assert_int_equal(wqi_registry_restore_item(r, Q("a"), 3, "z", 1), WQ_EINVAL);
+    assert_int_equal(wqi_registry_restore_item(r, Q("b"), 3, "z", 1), WQ_OK); /* per queue */
+    assert_int_equal(wqi_registry_restore_item(r, Q("b"), 0, "z", 1), WQ_EINVAL);
+    assert_int_equal(wqi_registry_restore_item(r, Q("c"), 20, "z", 1), WQ_ENOTFOUND);
+    /* Over the limits now: adding is refused, nothing restored is lost. */
+    assert_int_equal(wqi_registry_queue_create(r, Q("c")), WQ_ELIMIT);
+    assert_int_equal(wqi_registry_publish(r, Q("a"), "w", 1, NULL), WQ_ELIMIT);
+    wqi_queue_info qi;
+    assert_int_equal(wqi_registry_queue_status(r, Q("a"), &qi), WQ_OK);
+    assert_int_equal(qi.ready, 2);
+    wqi_registry_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1724,6 +1790,8 @@ int main(void)
         cmocka_unit_test(shutdown_wakes_every_waiter_with_503),
         cmocka_unit_test(payload_stays_valid_until_the_owners_next_call),
         cmocka_unit_test(store_sees_every_change_in_order),
+        cmocka_unit_test(restored_state_is_served_as_it_was),
+        cmocka_unit_test(restoring_refuses_what_cannot_be_stored_in_order),
         cmocka_unit_test(a_failing_store_leaves_the_registry_unchanged),
         cmocka_unit_test(a_refused_publish_into_an_empty_queue_leaves_no_trace),
         cmocka_unit_test(closing_an_owner_releases_even_if_the_store_fails),
