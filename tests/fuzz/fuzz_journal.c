@@ -13,13 +13,18 @@
  *   - when reading stops at a record that does not check, the verdict
  *     (torn tail or damage) is the same whether or not the bytes after a
  *     torn tail are cut off: a torn tail is only ever followed by bytes
- *     that hold no record.
+ *     that hold no record;
+ *   - the replay (journal_replay.c) of the same bytes never fails but for
+ *     memory, and what it keeps restores into a registry with exactly the
+ *     queues, items and payload bytes the model counted.
  */
 #include <string.h>
 
 #include "fuzz.h"
 #include "journal_format.h"
 #include "journal_records.h"
+#include "journal_replay.h"
+#include "registry.h"
 
 static void check_change(const wqi_jrec *r, const uint8_t *rec, size_t rec_len)
 {
@@ -47,8 +52,39 @@ static void check_change(const wqi_jrec *r, const uint8_t *rec, size_t rec_len)
     WQF_CHECK(rec_len == WQI_JREC_HEADER + r->len);
 }
 
+/* Replay the file and restore what it kept into a registry. */
+static void check_replay(const uint8_t *data, size_t size)
+{
+    wqi_replay *m = NULL;
+    WQF_CHECK(wqi_replay_new(&m) == WQ_OK);
+    wqi_replay_end end;
+    size_t at;
+    WQF_CHECK(wqi_replay_file(m, data, size, &end, &at) == WQ_OK);
+    WQF_CHECK(at <= size);
+    size_t queues;
+    uint64_t items, bytes, next_id;
+    wqi_replay_counts(m, &queues, &items, &bytes, &next_id);
+    wqi_registry *r = NULL;
+    WQF_CHECK(wqi_registry_create(NULL, &r) == WQ_OK);
+    WQF_CHECK(wqi_replay_restore(m, r) == WQ_OK);
+    wqi_queue_info *rows;
+    size_t n;
+    WQF_CHECK(wqi_registry_list(r, &rows, &n) == WQ_OK);
+    WQF_CHECK(n == queues);
+    uint64_t ready = 0;
+    for (size_t i = 0; i < n; i++) {
+        ready += rows[i].ready;
+    }
+    wqi_registry_list_free(rows);
+    WQF_CHECK(ready == items);
+    WQF_CHECK(wqi_registry_bytes(r) == bytes + items * WQI_ITEM_OVERHEAD);
+    wqi_registry_destroy(r);
+    wqi_replay_free(m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_replay(data, size);
     unsigned version;
     wqi_jhdr_status hs = wqi_journal_header_check(data, size, &version);
     WQF_CHECK(hs == WQI_JHDR_OK || hs == WQI_JHDR_SHORT || hs == WQI_JHDR_NOT_JOURNAL ||
