@@ -94,7 +94,9 @@ static wqi_file *must_open(fx *f, const char *name, unsigned flags)
 
 static void append_str(fx *f, wqi_file *file, const char *s)
 {
-    wqi_fs_iov v = {s, strlen(s)};
+    wqi_fs_iov v;
+    v.data = s;
+    v.len = strlen(s);
     assert_int_equal(f->fs->ops->append(file, &v, 1), WQ_OK);
 }
 
@@ -771,7 +773,11 @@ static void worker_main(void *arg)
     char rec[8];
     snprintf(rec, sizeof rec, "<%d>", w->id);
     for (int i = 0; i < ROUNDS; i++) {
-        wqi_fs_iov v[2] = {{rec, 2}, {rec + 2, 1}};
+        wqi_fs_iov v[2];
+        v[0].data = rec;
+        v[0].len = 2;
+        v[1].data = rec + 2;
+        v[1].len = 1;
         assert_int_equal(w->f->fs->ops->append(own, v, 2), WQ_OK);
         assert_int_equal(w->f->fs->ops->append(w->shared, v, 2), WQ_OK);
         if (i % 50 == 0) {
