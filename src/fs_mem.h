@@ -122,7 +122,8 @@ typedef struct wqi_fs_mem_change {
 typedef struct wqi_fs_mem_tail {
     const char *path;   /* its name in the image (one of them) */
     uint64_t durable;   /* bytes of its content as of its last flush */
-    uint64_t pending;   /* steps since: one per byte appended, one per truncate */
+    uint64_t pending;   /* steps since: one per byte appended, one per truncate
+                           that changed the size (open with TRUNC is one) */
     uint64_t size;      /* bytes it has now, after all of them */
     unsigned truncates; /* how many of the pending steps are truncates */
 } wqi_fs_mem_tail;
