@@ -86,9 +86,16 @@ typedef struct wqi_fs_ops {
     wq_err (*truncate)(wqi_file *f, uint64_t size);
     /* Close (f may be NULL). Does not flush. */
     void (*close)(wqi_file *f);
-    /* Rename from to to, atomically replacing to if it exists. */
+    /* Rename from to to, atomically replacing to if it exists. An open
+     * from may be renamed (its handles follow it), but to must not be
+     * open: Windows cannot replace an open file (WQ_EACCES), and the
+     * in-memory fs refuses it too, so that portable code meets the rule
+     * in its tests. */
     wq_err (*rename)(wqi_fs *fs, const char *from, const char *to);
-    /* Remove a file. WQ_ENOENT if there is none. */
+    /* Remove a file. WQ_ENOENT if there is none. An open file may be
+     * removed (its handles go on working), but on Windows its name may
+     * stay taken until its last handle is closed: do not create it again
+     * before. */
     wq_err (*remove)(wqi_fs *fs, const char *path);
     /* Make the names in directory dir durable (see above). */
     wq_err (*sync_dir)(wqi_fs *fs, const char *dir);

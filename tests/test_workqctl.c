@@ -366,7 +366,7 @@ static void exit_status_per_error_class(void **state)
         {WQ_EMSGSIZE, 4},   {WQ_ENOTFOUND, 5},  {WQ_EGONE, 5},        {WQ_EEXIST, 6},
         {WQ_EBUSY, 7},      {WQ_ESHUTDOWN, 7},  {WQ_ELIMIT, 7},       {WQ_EINTERNAL, 8},
         {WQ_EPROTO, 8},     {WQ_EINVAL, 8},     {WQ_ENOMEM, 8},       {WQ_ENOTSUP, 8},
-        {WQ_EMFILE, 8},     {WQ_EUNTRUSTED, 9},
+        {WQ_EMFILE, 8},     {WQ_EUNTRUSTED, 9}, {WQ_ENOSPC, 8},
     };
     /* The table covers every wq_err there is. */
 #define WQT_COUNT_ROW(name, value, code, text) +1

@@ -56,7 +56,8 @@ extern "C" {
     XX(WQ_ESHUTDOWN, 22, 503, "shutting down")                                                     \
     XX(WQ_ENOTSUP, 23, 0, "not supported by this transport")                                       \
     XX(WQ_EMFILE, 24, 0, "too many open files")                                                    \
-    XX(WQ_EUNTRUSTED, 25, 0, "server runs as an unexpected account")
+    XX(WQ_EUNTRUSTED, 25, 0, "server runs as an unexpected account")                               \
+    XX(WQ_ENOSPC, 26, 0, "no space left on the device")
 
 /* What each value means (beyond its description):
  *   WQ_EINVAL        a bad argument to a function
@@ -81,7 +82,11 @@ extern "C" {
  *                    or handles: raise the limit or use fewer connections
  *   WQ_EUNTRUSTED    the server at the endpoint runs as an account the
  *                    client does not trust (docs/protocol.md "Trust");
- *                    nothing was sent to it */
+ *                    nothing was sent to it
+ *   WQ_ENOSPC        no room for a write: the disk, or the account's quota
+ *                    on it, is full (POSIX ENOSPC, EDQUOT; Windows
+ *                    ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL); the same
+ *                    write can succeed once space is freed */
 typedef enum wq_err {
 #define WQ_ERR_ENUM_ROW_(name, value, code, text) name = value,
     WQ_ERR_MAP(WQ_ERR_ENUM_ROW_)

@@ -62,6 +62,13 @@ static wq_err translate(int e)
         return WQ_EMFILE;
     case EOPNOTSUPP:
         return WQ_ENOTSUP;
+    /* A full disk and a full quota look the same to the caller: nothing
+     * to do but report it and retry once space is freed. */
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+        return WQ_ENOSPC;
     /* EIO and anything unexpected: the caller can only report it; the
      * recorded errno says what it was. */
     default:

@@ -15,7 +15,8 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/uds_recv.c
   ${CMAKE_CURRENT_LIST_DIR}/uds_path.c
   ${CMAKE_CURRENT_LIST_DIR}/uds_trust.c
-  ${CMAKE_CURRENT_LIST_DIR}/os_err.c)
+  ${CMAKE_CURRENT_LIST_DIR}/os_err.c
+  ${CMAKE_CURRENT_LIST_DIR}/fs.c)
 set(WORKQ_PLATFORM_LIBS Threads::Threads PkgConfig::LIBBSD)
 # _GNU_SOURCE: struct ucred / SO_PEERCRED and the POSIX 2008 interfaces
 # under -std=c11.

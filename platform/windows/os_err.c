@@ -62,6 +62,11 @@ static wq_err translate(DWORD code)
     case ERROR_NOT_SUPPORTED:
     case ERROR_CALL_NOT_IMPLEMENTED:
         return WQ_ENOTSUP;
+    /* Both mean "no room for this write"; which one comes depends on
+     * the call and the file system. */
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL:
+        return WQ_ENOSPC;
     case ERROR_INVALID_NAME:
     case ERROR_BAD_PATHNAME:
     case ERROR_INVALID_PARAMETER:

@@ -10,7 +10,8 @@ set(WORKQ_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/npipe_security.c
   ${CMAKE_CURRENT_LIST_DIR}/npipe_trust.c
   ${CMAKE_CURRENT_LIST_DIR}/os_err.c
-  ${CMAKE_CURRENT_LIST_DIR}/npipe_os.c)
+  ${CMAKE_CURRENT_LIST_DIR}/npipe_os.c
+  ${CMAKE_CURRENT_LIST_DIR}/fs.c)
 set(WORKQ_PLATFORM_LIBS advapi32)
 # Windows 7 is the oldest target: CancelIoEx, GetTickCount64, SRW locks and
 # condition variables are all there.

@@ -151,6 +151,7 @@ int wqc_exit_status(wq_err err)
     case WQ_EPROTO:
     case WQ_EINVAL:
     case WQ_ENOMEM:
+    case WQ_ENOSPC: /* no protocol code: only ever a local failure */
     default:
         return WQC_EXIT_INTERNAL;
     }

@@ -39,6 +39,8 @@ static void errno_values_translate(void **state)
         {ENFILE, WQ_EMFILE},
         {EIO, WQ_EIO},
         {EXDEV, WQ_EIO},
+        {ENOSPC, WQ_ENOSPC},
+        {EDQUOT, WQ_ENOSPC},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(wq_err_from_os(rows[i].e), rows[i].err);

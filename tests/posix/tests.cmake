@@ -73,3 +73,9 @@ workq_test_exe(test_workqd_memory_cap posix/test_workqd_memory_cap.c)
 add_dependencies(test_workqd_memory_cap workqd)
 workq_add_test(programs.memory_cap test_workqd_memory_cap)
 set_tests_properties(programs.memory_cap PROPERTIES WORKING_DIRECTORY $<TARGET_FILE_DIR:workqd>)
+
+# The native file seam beyond the shared conformance suite (tests/test_fs.c):
+# ENOSPC from a full device (/dev/full), 0600 files, the lock across
+# processes.
+workq_test_exe(test_fs_posix posix/test_fs_posix.c)
+workq_add_test(fs.posix test_fs_posix)

@@ -36,6 +36,8 @@ static void win32_codes_translate(void **state)
         {ERROR_INVALID_PARAMETER, WQ_EINVAL},
         {ERROR_NOT_SUPPORTED, WQ_ENOTSUP},
         {ERROR_CRC, WQ_EIO},
+        {ERROR_DISK_FULL, WQ_ENOSPC},
+        {ERROR_HANDLE_DISK_FULL, WQ_ENOSPC},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(wq_err_from_os((long)rows[i].code), rows[i].err);
