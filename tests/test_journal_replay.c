@@ -11,66 +11,11 @@
 
 #include <cmocka.h>
 
+#include "jfile.h"
 #include "journal_format.h"
 #include "journal_records.h"
 #include "journal_replay.h"
 #include "registry.h"
-
-/* A journal file being written in memory. */
-typedef struct jfile {
-    uint8_t data[8192];
-    size_t len;
-    size_t starts[64]; /* where each record starts */
-    size_t n;
-} jfile;
-
-static void jopen(jfile *f)
-{
-    wqi_journal_header_write(f->data);
-    f->len = WQI_JOURNAL_FILE_HEADER;
-    f->n = 0;
-}
-
-static void jput_raw(jfile *f, uint8_t type, uint8_t flags, const void *head, size_t hn,
-                     const void *tail, size_t tn)
-{
-    const void *p[2];
-    size_t len[2];
-    p[0] = head;
-    p[1] = tail;
-    len[0] = hn;
-    len[1] = tn;
-    assert_true(f->len + WQI_JREC_HEADER + hn + tn <= sizeof f->data && f->n < 64);
-    f->starts[f->n++] = f->len;
-    wqi_jrec_header(f->data + f->len, type, flags, p, len, 2);
-    memcpy(f->data + f->len + WQI_JREC_HEADER, head, hn);
-    if (tn > 0) {
-        memcpy(f->data + f->len + WQI_JREC_HEADER + hn, tail, tn);
-    }
-    f->len += WQI_JREC_HEADER + hn + tn;
-}
-
-/* Append one change: name may be NULL, payload is a string (or held ids
- * already encoded, with plen). */
-static void jput(jfile *f, uint8_t type, const char *name, uint64_t id, const void *payload,
-                 size_t plen)
-{
-    wqi_jchange c;
-    memset(&c, 0, sizeof c);
-    c.type = type;
-    c.name = name;
-    c.name_len = name != NULL ? strlen(name) : 0;
-    c.id = id;
-    c.payload = payload;
-    c.payload_len = plen;
-    uint8_t head[WQI_JCHANGE_HEAD_MAX];
-    size_t hn = wqi_jchange_encode_head(&c, head);
-    jput_raw(f, type, 0, head, hn, payload, plen);
-}
-
-#define PUB(f, q, id, s) jput(f, WQI_JT_PUBLISH, q, id, s, strlen(s))
-#define NAMED(f, t, q) jput(f, t, q, 0, NULL, 0)
-#define BY_ID(f, t, id) jput(f, t, NULL, id, NULL, 0)
 
 /* Replay files and restore into a new registry. */
 static wqi_registry *restore(wqi_replay *m)
@@ -81,7 +26,7 @@ static wqi_registry *restore(wqi_replay *m)
     return r;
 }
 
-static void replay_whole(wqi_replay *m, const jfile *f)
+static void replay_whole(wqi_replay *m, const wqt_jfile *f)
 {
     wqi_replay_end end;
     size_t at;
@@ -101,34 +46,34 @@ static void expect_next(wqi_registry *r, wqi_owner *o, const char *q, uint64_t i
     assert_memory_equal(it.payload, payload, it.len);
 }
 
-static void the_history(jfile *f)
+static void the_history(wqt_jfile *f)
 {
-    jopen(f);
-    NAMED(f, WQI_JT_CREATE, "Jobs");
-    NAMED(f, WQI_JT_START, "jobs");
-    PUB(f, "Jobs", 1, "one");
-    PUB(f, "jobs", 2, "two");
-    PUB(f, "JOBS", 3, "three");
-    PUB(f, "Jobs", 4, "");
-    PUB(f, "Jobs", 5, "five");
-    NAMED(f, WQI_JT_CREATE, "Other");
-    PUB(f, "Other", 6, "six");
-    BY_ID(f, WQI_JT_ACK, 2);
-    BY_ID(f, WQI_JT_RELEASE, 3);
+    wqt_jopen(f);
+    WQT_JNAMED(f, WQI_JT_CREATE, "Jobs");
+    WQT_JNAMED(f, WQI_JT_START, "jobs");
+    WQT_JPUB(f, "Jobs", 1, "one");
+    WQT_JPUB(f, "jobs", 2, "two");
+    WQT_JPUB(f, "JOBS", 3, "three");
+    WQT_JPUB(f, "Jobs", 4, "");
+    WQT_JPUB(f, "Jobs", 5, "five");
+    WQT_JNAMED(f, WQI_JT_CREATE, "Other");
+    WQT_JPUB(f, "Other", 6, "six");
+    WQT_JBY_ID(f, WQI_JT_ACK, 2);
+    WQT_JBY_ID(f, WQI_JT_RELEASE, 3);
     static const uint64_t held[] = {4, 5};
     uint8_t ids[20];
     size_t n = wqi_jchange_encode_held(held, 2, ids);
-    jput(f, WQI_JT_PURGE, "Jobs", 0, ids, n); /* 1 and 3 go, 4 and 5 were leased */
-    NAMED(f, WQI_JT_DELETE, "Other");
-    NAMED(f, WQI_JT_CREATE, "other"); /* the name again: a new, empty queue */
-    PUB(f, "other", 7, "seven");
-    BY_ID(f, WQI_JT_NEXT_ID, 100);
+    wqt_jput(f, WQI_JT_PURGE, "Jobs", 0, ids, n); /* 1 and 3 go, 4 and 5 were leased */
+    WQT_JNAMED(f, WQI_JT_DELETE, "Other");
+    WQT_JNAMED(f, WQI_JT_CREATE, "other"); /* the name again: a new, empty queue */
+    WQT_JPUB(f, "other", 7, "seven");
+    WQT_JBY_ID(f, WQI_JT_NEXT_ID, 100);
 }
 
 static void every_kind_of_change_replays_to_the_state_it_describes(void **state)
 {
     (void)state;
-    jfile f;
+    wqt_jfile f;
     the_history(&f);
     wqi_replay *m = NULL;
     assert_int_equal(wqi_replay_new(&m), WQ_OK);
@@ -170,14 +115,14 @@ static void every_kind_of_change_replays_to_the_state_it_describes(void **state)
 static void a_journal_in_two_files_replays_as_one(void **state)
 {
     (void)state;
-    jfile a, b;
-    jopen(&a);
-    NAMED(&a, WQI_JT_CREATE, "q");
-    PUB(&a, "q", 1, "x");
-    PUB(&a, "q", 2, "y");
-    jopen(&b);
-    BY_ID(&b, WQI_JT_ACK, 1);
-    PUB(&b, "q", 3, "z");
+    wqt_jfile a, b;
+    wqt_jopen(&a);
+    WQT_JNAMED(&a, WQI_JT_CREATE, "q");
+    WQT_JPUB(&a, "q", 1, "x");
+    WQT_JPUB(&a, "q", 2, "y");
+    wqt_jopen(&b);
+    WQT_JBY_ID(&b, WQI_JT_ACK, 1);
+    WQT_JPUB(&b, "q", 3, "z");
     wqi_replay *m = NULL;
     assert_int_equal(wqi_replay_new(&m), WQ_OK);
     replay_whole(m, &a);
@@ -195,7 +140,7 @@ static void a_journal_in_two_files_replays_as_one(void **state)
 static void a_torn_last_record_keeps_everything_before_it(void **state)
 {
     (void)state;
-    jfile f;
+    wqt_jfile f;
     the_history(&f);
     size_t last = f.starts[f.n - 1];
     for (size_t cut = last; cut < f.len; cut++) {
@@ -227,7 +172,7 @@ static void a_torn_last_record_keeps_everything_before_it(void **state)
     wqi_replay_free(m);
 }
 
-static wqi_replay_end replay_end(const jfile *f, size_t *at)
+static wqi_replay_end replay_end(const wqt_jfile *f, size_t *at)
 {
     wqi_replay *m = NULL;
     assert_int_equal(wqi_replay_new(&m), WQ_OK);
@@ -240,7 +185,7 @@ static wqi_replay_end replay_end(const jfile *f, size_t *at)
 static void damage_newer_formats_and_contradictions_are_reported_where_they_are(void **state)
 {
     (void)state;
-    jfile f;
+    wqt_jfile f;
     size_t at;
     /* A flipped byte in the middle: damaged, at that record. */
     the_history(&f);
@@ -252,40 +197,40 @@ static void damage_newer_formats_and_contradictions_are_reported_where_they_are(
     f.data[0] = 'X';
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_NOT_JOURNAL);
     /* Unknown types: skipped when optional, refused otherwise. */
-    jopen(&f);
-    NAMED(&f, WQI_JT_CREATE, "q");
-    jput_raw(&f, 200, WQI_JREC_OPTIONAL, "future", 6, NULL, 0);
-    PUB(&f, "q", 1, "after");
+    wqt_jopen(&f);
+    WQT_JNAMED(&f, WQI_JT_CREATE, "q");
+    wqt_jput_raw(&f, 200, WQI_JREC_OPTIONAL, "future", 6, NULL, 0);
+    WQT_JPUB(&f, "q", 1, "after");
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_WHOLE);
-    jput_raw(&f, 201, 0, "future", 6, NULL, 0);
+    wqt_jput_raw(&f, 201, 0, "future", 6, NULL, 0);
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_NEWER);
     assert_int_equal(at, f.starts[3]);
     /* Records that contradict what came before. */
-    jopen(&f);
-    NAMED(&f, WQI_JT_CREATE, "q");
-    NAMED(&f, WQI_JT_CREATE, "Q");
+    wqt_jopen(&f);
+    WQT_JNAMED(&f, WQI_JT_CREATE, "q");
+    WQT_JNAMED(&f, WQI_JT_CREATE, "Q");
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_INVALID);
     assert_int_equal(at, f.starts[1]);
-    jopen(&f);
-    NAMED(&f, WQI_JT_START, "nowhere");
+    wqt_jopen(&f);
+    WQT_JNAMED(&f, WQI_JT_START, "nowhere");
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_INVALID);
-    jopen(&f);
-    NAMED(&f, WQI_JT_CREATE, "q");
-    PUB(&f, "q", 5, "a");
-    PUB(&f, "q", 5, "b"); /* an id again */
+    wqt_jopen(&f);
+    WQT_JNAMED(&f, WQI_JT_CREATE, "q");
+    WQT_JPUB(&f, "q", 5, "a");
+    WQT_JPUB(&f, "q", 5, "b"); /* an id again */
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_INVALID);
     assert_int_equal(at, f.starts[2]);
-    jopen(&f);
-    NAMED(&f, WQI_JT_CREATE, "q");
-    PUB(&f, "q", 5, "a");
-    BY_ID(&f, WQI_JT_ACK, 5);
-    BY_ID(&f, WQI_JT_ACK, 5); /* acknowledged twice */
+    wqt_jopen(&f);
+    WQT_JNAMED(&f, WQI_JT_CREATE, "q");
+    WQT_JPUB(&f, "q", 5, "a");
+    WQT_JBY_ID(&f, WQI_JT_ACK, 5);
+    WQT_JBY_ID(&f, WQI_JT_ACK, 5); /* acknowledged twice */
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_INVALID);
     assert_int_equal(at, f.starts[3]);
     /* A malformed body that checks (a bug, not a crash) is invalid too. */
-    jopen(&f);
+    wqt_jopen(&f);
     static const uint8_t bad_name[] = {3, 'a'};
-    jput_raw(&f, WQI_JT_CREATE, 0, bad_name, sizeof bad_name, NULL, 0);
+    wqt_jput_raw(&f, WQI_JT_CREATE, 0, bad_name, sizeof bad_name, NULL, 0);
     assert_int_equal(replay_end(&f, &at), WQI_REPLAY_INVALID);
 }
 
