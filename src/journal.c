@@ -30,6 +30,7 @@ struct wqi_journal {
     uint64_t good_size; /* the file's size after its last good write */
     int busy;           /* a writer (or the flusher) is using the file */
     wq_err broken;      /* a flush failed: refuse everything from now on */
+    uint64_t fail_from; /* changes from here on failed, unrecorded (no memory) */
     struct failed *fails;
     size_t nfails, capfails;
     uint64_t writes, flushes;
@@ -47,9 +48,12 @@ static wq_err note_failure(wqi_journal *j, uint64_t lo, uint64_t hi, wq_err err)
         size_t cap = j->capfails == 0 ? 4 : j->capfails * 2;
         struct failed *p = wqi_realloc(j->fails, cap * sizeof *p);
         if (p == NULL) {
-            /* Cannot remember whom it concerns: fail everyone from now on
-             * rather than tell a waiter its change is safe. */
+            /* Cannot remember whom it concerns: fail everyone from this
+             * batch on rather than tell a waiter its change is safe. */
             j->broken = WQ_EIO;
+            if (lo < j->fail_from) {
+                j->fail_from = lo;
+            }
             return WQ_ENOMEM;
         }
         j->fails = p;
@@ -66,6 +70,9 @@ static wq_err note_failure(wqi_journal *j, uint64_t lo, uint64_t hi, wq_err err)
 /* If seq's batch failed, its error (and the failure is consumed). */
 static wq_err take_failure(wqi_journal *j, uint64_t seq)
 {
+    if (seq >= j->fail_from) {
+        return WQ_EIO;
+    }
     for (size_t i = 0; i < j->nfails; i++) {
         struct failed *f = &j->fails[i];
         if (seq >= f->lo && seq < f->hi) {
@@ -93,11 +100,12 @@ static void write_batch(wqi_journal *j, int flush)
     uint64_t lo = j->taken, hi = j->next_seq;
     j->taken = hi;
     j->busy = 1;
+    wq_err err = j->broken; /* a broken journal writes nothing more */
     wqi_mutex_unlock(&j->lock);
 
-    wq_err err = WQ_OK, flush_err = WQ_OK;
+    wq_err flush_err = WQ_OK;
     wqi_fs *fs = j->cfg.fs;
-    if (j->writing.len > 0) {
+    if (err == WQ_OK && j->writing.len > 0) {
         wqi_fs_iov iov;
         iov.data = j->writing.data;
         iov.len = j->writing.len;
@@ -231,6 +239,7 @@ wq_err wqi_journal_open(const wqi_journal_config *cfg, wqi_journal **out)
     }
     j->cfg = *cfg;
     j->next_seq = j->taken = j->written = j->durable = cfg->next_seq;
+    j->fail_from = UINT64_MAX;
     wqi_buf_init(&j->pending);
     wqi_buf_init(&j->writing);
     wqi_mutex_init(&j->lock);
