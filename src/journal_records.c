@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "journal_records.h"
+#include "leb128.h"
 #include "queue_name.h"
 
 /* Which fields a type carries. */
@@ -30,50 +31,12 @@ static unsigned fields_of(uint8_t type)
     }
 }
 
-static size_t put_uvarint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (uint8_t)v;
-    return n;
-}
-
-/* Read a uvarint at p[*pos..n); 0 if malformed (cut, over 10 bytes, or
- * above 2^64 - 1). */
-static int get_uvarint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned i = 0; i < 10; i++) {
-        if (*pos >= n) {
-            return 0;
-        }
-        uint8_t b = p[(*pos)++];
-        /* The tenth byte holds bit 63 only. */
-        if (i == 9 && b > 1) {
-            return 0;
-        }
-        x |= (uint64_t)(b & 0x7F) << (7 * i);
-        if ((b & 0x80) == 0) {
-            /* Only the shortest encoding: one body, one meaning. */
-            if (i > 0 && b == 0) {
-                return 0;
-            }
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 size_t wqi_jchange_encode_head(const wqi_jchange *c, uint8_t out[WQI_JCHANGE_HEAD_MAX])
 {
     unsigned f = fields_of(c->type);
     size_t n = 0;
     if (f & HAS_ID) {
-        n += put_uvarint(out + n, c->id);
+        n += wqi_leb128_put(out + n, c->id);
     }
     if (f & HAS_NAME) {
         out[n++] = (uint8_t)c->name_len;
@@ -93,7 +56,7 @@ wq_err wqi_jchange_decode(const wqi_jrec *r, wqi_jchange *out)
     out->type = r->type;
     const uint8_t *p = r->body;
     size_t n = r->len, pos = 0;
-    if ((f & HAS_ID) && !get_uvarint(p, n, &pos, &out->id)) {
+    if ((f & HAS_ID) && !wqi_leb128_get_checked(p, n, &pos, &out->id)) {
         return WQ_EPROTO;
     }
     if (f & HAS_NAME) {
@@ -135,7 +98,7 @@ size_t wqi_jchange_encode_held(const uint64_t *ids, size_t n, uint8_t *out)
 {
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
-        len += put_uvarint(out + len, ids[i]);
+        len += wqi_leb128_put(out + len, ids[i]);
     }
     return len;
 }
@@ -143,7 +106,7 @@ size_t wqi_jchange_encode_held(const uint64_t *ids, size_t n, uint8_t *out)
 int wqi_jchange_next_held(const uint8_t **p, size_t *n, uint64_t *id)
 {
     size_t pos = 0;
-    if (*n == 0 || !get_uvarint(*p, *n, &pos, id)) {
+    if (*n == 0 || !wqi_leb128_get_checked(*p, *n, &pos, id)) {
         return 0;
     }
     *p += pos;

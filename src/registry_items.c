@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "leb128.h"
 #include "registry_items.h"
 
 /* Allocation sizes of ordinary chunks, header included. A new queue starts
@@ -22,51 +23,13 @@
 
 /* ---- record headers ---------------------------------------------------- */
 
-static size_t leb_size(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80u) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static size_t leb_put(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80u) {
-        p[n++] = (uint8_t)(v | 0x80u);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-static size_t leb_get(const uint8_t *p, uint64_t *v)
-{
-    uint64_t x = 0;
-    size_t n = 0;
-    unsigned shift = 0;
-    for (;;) {
-        uint8_t b = p[n++];
-        x |= (uint64_t)(b & 0x7Fu) << shift;
-        if ((b & 0x80u) == 0) {
-            break;
-        }
-        shift += 7;
-    }
-    *v = x;
-    return n;
-}
-
 static size_t rec_hdr_size(uint64_t delta, size_t len)
 {
     if (delta == 1 && len < 0x80u) {
         return 1;
     }
     /* First byte carries 6 bits of delta; the rest of it is LEB128. */
-    return (delta < 0x40u ? 1 : 1 + leb_size(delta >> 6)) + leb_size(len);
+    return (delta < 0x40u ? 1 : 1 + wqi_leb128_size(delta >> 6)) + wqi_leb128_size(len);
 }
 
 static size_t rec_hdr_put(uint8_t *p, uint64_t delta, size_t len)
@@ -79,9 +42,9 @@ static size_t rec_hdr_put(uint8_t *p, uint64_t delta, size_t len)
     p[0] = (uint8_t)(delta & 0x3Fu);
     if (delta >= 0x40u) {
         p[0] |= 0x40u;
-        n += leb_put(p + 1, delta >> 6);
+        n += wqi_leb128_put(p + 1, delta >> 6);
     }
-    return n + leb_put(p + n, len);
+    return n + wqi_leb128_put(p + n, len);
 }
 
 static size_t rec_hdr_get(const uint8_t *p, uint64_t *delta, size_t *len)
@@ -95,11 +58,11 @@ static size_t rec_hdr_get(const uint8_t *p, uint64_t *delta, size_t *len)
     uint64_t d = p[0] & 0x3Fu;
     if (p[0] & 0x40u) {
         uint64_t rest;
-        n += leb_get(p + 1, &rest);
+        n += wqi_leb128_get(p + 1, &rest);
         d |= rest << 6;
     }
     uint64_t l;
-    n += leb_get(p + n, &l);
+    n += wqi_leb128_get(p + n, &l);
     *delta = d;
     *len = (size_t)l;
     return n;
