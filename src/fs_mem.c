@@ -751,7 +751,8 @@ static wq_err mem_truncate(wqi_file *f, uint64_t size)
     return err;
 }
 
-static void mem_close(wqi_file *f)
+/* close and unlock: let go of a handle (f may be NULL). */
+static void release_handle(wqi_file *f, wqi_fs_mem_op op)
 {
     if (f == NULL) {
         return;
@@ -759,12 +760,20 @@ static void mem_close(wqi_file *f)
     struct memfs *m = handle_of(f)->m;
     wqi_mutex_lock(&m->mu);
     struct fault unused;
-    enter(m, WQI_FS_MEM_CLOSE, &unused);
+    enter(m, op, &unused);
+    if (op == WQI_FS_MEM_UNLOCK) {
+        handle_of(f)->node->locked = 0;
+    }
     handle_of(f)->node->opens--;
     node_unref(handle_of(f)->node);
     m->open--;
     wqi_free(handle_of(f));
-    leave(m, WQI_FS_MEM_CLOSE);
+    leave(m, op);
+}
+
+static void mem_close(wqi_file *f)
+{
+    release_handle(f, WQI_FS_MEM_CLOSE);
 }
 
 static wq_err mem_rename(wqi_fs *fs, const char *from, const char *to)
@@ -982,19 +991,7 @@ static wq_err mem_lock(wqi_fs *fs, const char *path, wqi_file **out)
 
 static void mem_unlock(wqi_file *lock)
 {
-    if (lock == NULL) {
-        return;
-    }
-    struct memfs *m = handle_of(lock)->m;
-    wqi_mutex_lock(&m->mu);
-    struct fault unused;
-    enter(m, WQI_FS_MEM_UNLOCK, &unused);
-    handle_of(lock)->node->locked = 0;
-    handle_of(lock)->node->opens--;
-    node_unref(handle_of(lock)->node);
-    m->open--;
-    wqi_free(handle_of(lock));
-    leave(m, WQI_FS_MEM_UNLOCK);
+    release_handle(lock, WQI_FS_MEM_UNLOCK);
 }
 
 static const wqi_fs_ops mem_ops = {
