@@ -19,38 +19,21 @@
 
 #define DIR "data"
 
-static wqi_fs *fs;
-
-static int setup(void **state)
-{
-    (void)state;
-    assert_int_equal(wqi_fs_mem_new(&fs), WQ_OK);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(wqi_fs_mem_open_files(fs), 0);
-    wqi_fs_mem_free(fs);
-    fs = NULL;
-    return 0;
-}
-
 /* Write len bytes as file name in DIR. */
 static void put_file(const char *name, const void *data, size_t len)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/%s", DIR, name);
     wqi_file *f = NULL;
-    assert_int_equal(fs->ops->open(fs, path, WQI_FS_CREATE | WQI_FS_TRUNC, &f), WQ_OK);
+    assert_int_equal(wqt_memfs->ops->open(wqt_memfs, path, WQI_FS_CREATE | WQI_FS_TRUNC, &f),
+                     WQ_OK);
     wqi_fs_iov iov;
     iov.data = data;
     iov.len = len;
     if (len > 0) {
-        assert_int_equal(fs->ops->append(f, &iov, 1), WQ_OK);
+        assert_int_equal(wqt_memfs->ops->append(f, &iov, 1), WQ_OK);
     }
-    fs->ops->close(f);
+    wqt_memfs->ops->close(f);
 }
 
 static void put_segment(uint64_t seq, const wqt_jfile *j, size_t len)
@@ -112,7 +95,7 @@ static void segments_are_read_in_order_and_other_files_left_alone(void **state)
     put_file("journal-00000000000000000011.tmp", "half a compaction", 17);
     wqi_registry *r = new_registry();
     wqi_recovery rep;
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_OK);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_OK);
     assert_int_equal(rep.segments, 2);
     assert_int_equal(rep.queues, 1);
     assert_int_equal(rep.items, 2);
@@ -132,7 +115,7 @@ static void an_empty_directory_is_an_empty_state(void **state)
     (void)state;
     wqi_registry *r = new_registry();
     wqi_recovery rep;
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_OK);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_OK);
     assert_int_equal(rep.segments, 0);
     assert_int_equal(rep.items, 0);
     assert_true(rep.next_id == 1);
@@ -147,7 +130,7 @@ static void a_torn_tail_is_kept_only_in_the_last_segment(void **state)
     put_segment(10, &b, b.len - 3); /* the last record of the last segment, cut */
     wqi_registry *r = new_registry();
     wqi_recovery rep;
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_OK);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_OK);
     assert_int_equal(rep.end, WQI_REPLAY_TORN);
     assert_string_equal(rep.file, "journal-00000000000000000010");
     assert_true(rep.offset == b.starts[1]);
@@ -158,7 +141,7 @@ static void a_torn_tail_is_kept_only_in_the_last_segment(void **state)
     put_segment(10, &b, b.len);
     put_segment(9, &a, a.len - 3);
     r = new_registry();
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_EPROTO);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_EPROTO);
     assert_int_equal(rep.end, WQI_REPLAY_DAMAGED);
     assert_string_equal(rep.file, "journal-00000000000000000009");
     assert_true(rep.offset == a.starts[2]);
@@ -174,7 +157,7 @@ static void damage_and_read_errors_refuse_with_where(void **state)
     put_segment(9, &a, a.len);
     wqi_registry *r = new_registry();
     wqi_recovery rep;
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_EPROTO);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_EPROTO);
     assert_int_equal(rep.end, WQI_REPLAY_DAMAGED);
     assert_string_equal(rep.file, "journal-00000000000000000009");
     assert_true(rep.offset == a.starts[1]);
@@ -182,13 +165,13 @@ static void damage_and_read_errors_refuse_with_where(void **state)
 
     a.data[a.starts[1] + WQI_JREC_HEADER + 1] ^= 0x04;
     put_segment(9, &a, a.len);
-    assert_int_equal(wqi_fs_mem_fail(fs, WQI_FS_MEM_READ, 1, WQ_EIO, 0), WQ_OK);
+    assert_int_equal(wqi_fs_mem_fail(wqt_memfs, WQI_FS_MEM_READ, 1, WQ_EIO, 0), WQ_OK);
     r = new_registry();
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_EIO);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_EIO);
     wqi_registry_destroy(r);
     /* The fault used up, it reads. */
     r = new_registry();
-    assert_int_equal(wqi_journal_recover(fs, DIR, r, &rep), WQ_OK);
+    assert_int_equal(wqi_journal_recover(wqt_memfs, DIR, r, &rep), WQ_OK);
     assert_int_equal(rep.items, 2);
     wqi_registry_destroy(r);
 }
@@ -198,11 +181,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_are_twenty_digits_and_nothing_else_is_one),
         cmocka_unit_test_setup_teardown(segments_are_read_in_order_and_other_files_left_alone,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(an_empty_directory_is_an_empty_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_torn_tail_is_kept_only_in_the_last_segment, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(damage_and_read_errors_refuse_with_where, setup, teardown),
+                                        wqt_memfs_setup, wqt_memfs_teardown),
+        cmocka_unit_test_setup_teardown(an_empty_directory_is_an_empty_state, wqt_memfs_setup,
+                                        wqt_memfs_teardown),
+        cmocka_unit_test_setup_teardown(a_torn_tail_is_kept_only_in_the_last_segment,
+                                        wqt_memfs_setup, wqt_memfs_teardown),
+        cmocka_unit_test_setup_teardown(damage_and_read_errors_refuse_with_where, wqt_memfs_setup,
+                                        wqt_memfs_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "fs_mem.h"
 #include "jfile.h"
 #include "journal_format.h"
 #include "journal_records.h"
@@ -36,18 +37,42 @@ void wqt_jput_raw(wqt_jfile *f, uint8_t type, uint8_t flags, const void *head, s
     f->len += WQI_JREC_HEADER + hn + tn;
 }
 
+void wqt_jchange(wqi_jchange *c, uint8_t type, const char *name, uint64_t id, const void *payload,
+                 size_t plen)
+{
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    c->name = name;
+    c->name_len = name != NULL ? strlen(name) : 0;
+    c->id = id;
+    c->payload = payload;
+    c->payload_len = plen;
+}
+
 void wqt_jput(wqt_jfile *f, uint8_t type, const char *name, uint64_t id, const void *payload,
               size_t plen)
 {
     wqi_jchange c;
-    memset(&c, 0, sizeof c);
-    c.type = type;
-    c.name = name;
-    c.name_len = name != NULL ? strlen(name) : 0;
-    c.id = id;
-    c.payload = payload;
-    c.payload_len = plen;
+    wqt_jchange(&c, type, name, id, payload, plen);
     uint8_t head[WQI_JCHANGE_HEAD_MAX];
     size_t hn = wqi_jchange_encode_head(&c, head);
     wqt_jput_raw(f, type, 0, head, hn, payload, plen);
+}
+
+wqi_fs *wqt_memfs;
+
+int wqt_memfs_setup(void **state)
+{
+    (void)state;
+    assert_int_equal(wqi_fs_mem_new(&wqt_memfs), WQ_OK);
+    return 0;
+}
+
+int wqt_memfs_teardown(void **state)
+{
+    (void)state;
+    assert_int_equal(wqi_fs_mem_open_files(wqt_memfs), 0);
+    wqi_fs_mem_free(wqt_memfs);
+    wqt_memfs = NULL;
+    return 0;
 }
